@@ -1,0 +1,367 @@
+// Package train fits the autoencoder x_hat = A sign(Bx) to data.
+//
+// Two trainers are provided:
+//
+//   - Population: exact gradient descent on the population loss, in float64,
+//     using the closed form of THEORY.md 2 (Gaussian smoothing: for Gaussian
+//     data, and for BG(p) data conditioned on the support mask, Bx is
+//     Gaussian, so E[s s^T] and E[s x^T] are arcsin and sqrt(2/pi) formulas).
+//   - SGD: minibatch Adam on samples in float32 with a straight-through
+//     surrogate for sign, for any prior.
+//
+// Both stop with an error naming the step if the loss becomes NaN or infinite.
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/seed05b1c944/onebit/core/kernel"
+	"github.com/seed05b1c944/onebit/core/mat"
+	"github.com/seed05b1c944/onebit/core/model"
+	"github.com/seed05b1c944/onebit/core/prior"
+	gmat "gonum.org/v1/gonum/mat"
+)
+
+// Progress receives the step just finished (1-based), the total and the
+// current training loss estimate. It may be nil.
+type Progress func(step, total int, loss float64)
+
+// PopulationConfig configures Population.
+type PopulationConfig struct {
+	Steps int // gradient steps (default 400)
+	// Masks is the number of support masks a ~ Bern(p)^d averaged per step
+	// for BG(p) data (default 8). Gaussian data need none: the loss is exact.
+	Masks int
+	LRA   float64 // decoder step: A <- A - LRA (A C - M^T) (default 0.3, THEORY.md 2.4)
+	LRB   float64 // encoder step: B <- B - LRB d dL/dB, rows renormalised (default 1; > 1 may cycle)
+	// ClipB bounds the norm of each row's encoder update (default 0.05 for BG,
+	// none for Gaussian data); masks with few active coordinates make the
+	// (1 - rho^2)^(-1/2) factors heavy-tailed (THEORY.md 2.5).
+	ClipB float64
+	// Decay multiplies both learning rates by 0.2 for the last 40% of steps
+	// for BG data (THEORY.md 2.5). Ignored for Gaussian data.
+	NoDecay bool
+	// OptimalA replaces the decoder step by A = E[x s^T] E[s s^T]^-1 for the
+	// current B (estimated from this step's masks for BG data).
+	OptimalA bool
+	Progress Progress
+}
+
+// GaussianScale reports the activation probability p of a prior whose
+// coordinates are x = a z / sqrt(p), a ~ Bern(p), z ~ N(0,1): 1 for the
+// Gaussian, p for BG(p). Other priors are not Gaussian given a mask.
+func GaussianScale(p prior.Prior) (float64, bool) {
+	switch q := p.(type) {
+	case prior.Gaussian:
+		return 1, true
+	case prior.BernoulliGaussian:
+		return q.P, true
+	}
+	return 0, false
+}
+
+// Population trains m in place by gradient descent on the population loss
+// of data from p (Gaussian or BG) and returns the loss trajectory (one value
+// per step, the loss before that step's update, averaged over its masks).
+func Population(ctx context.Context, m *model.Autoencoder[float64], p prior.Prior, rng *rand.Rand, cfg PopulationConfig) ([]float64, error) {
+	act, ok := GaussianScale(p)
+	if !ok {
+		return nil, fmt.Errorf("train: the population trainer needs Gaussian or BG data, got %s; use the SGD trainer", p.Name())
+	}
+	if cfg.Steps == 0 {
+		cfg.Steps = 400
+	}
+	if cfg.Masks == 0 {
+		cfg.Masks = 8
+	}
+	if cfg.LRA == 0 {
+		cfg.LRA = 0.3
+	}
+	if cfg.LRB == 0 {
+		cfg.LRB = 1
+	}
+	exact := act == 1
+	if exact {
+		cfg.Masks = 1
+	} else if cfg.ClipB == 0 {
+		cfg.ClipB = 0.05
+	}
+	if cfg.Steps < 0 || cfg.Masks < 0 || cfg.LRA < 0 || cfg.LRB < 0 || cfg.ClipB < 0 {
+		return nil, fmt.Errorf("train: negative population setting %+v", cfg)
+	}
+	pg := NewPopulationGrad(m.Dim(), m.Bits())
+	losses := make([]float64, 0, cfg.Steps)
+	upd := mat.New[float64](m.Bits(), m.Dim())
+	for step := 1; step <= cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return losses, err
+		}
+		lrA, lrB := cfg.LRA, cfg.LRB
+		if !exact && !cfg.NoDecay && float64(step) > 0.6*float64(cfg.Steps) {
+			lrA, lrB = 0.2*lrA, 0.2*lrB
+		}
+		pg.Reset(m)
+		for k := 0; k < cfg.Masks; k++ {
+			pg.AddMask(m, pg.SampleMask(rng, act), act, 1/float64(cfg.Masks))
+		}
+		loss := pg.Loss
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return losses, fmt.Errorf("train: population loss is %v at step %d; training diverged", loss, step)
+		}
+		losses = append(losses, loss)
+		// Encoder step from the gradient at the current (A, B).
+		d := float64(m.Dim())
+		for i := 0; i < m.Bits(); i++ {
+			u := upd.Row(i)
+			var nu float64
+			for j, g := range pg.GradB.Row(i) {
+				u[j] = lrB * d * g
+				nu += u[j] * u[j]
+			}
+			if cfg.ClipB > 0 && nu > cfg.ClipB*cfg.ClipB {
+				f := cfg.ClipB / math.Sqrt(nu)
+				for j := range u {
+					u[j] *= f
+				}
+			}
+		}
+		// Decoder step: A <- A - lrA (A C - M^T), or A = M^T C^-1.
+		if cfg.OptimalA {
+			if err := pg.OptimalDecoder(m.A); err != nil {
+				return losses, fmt.Errorf("train: step %d: %w", step, err)
+			}
+		} else {
+			pg.DecoderStep(m.A, lrA)
+		}
+		for i := 0; i < m.Bits(); i++ {
+			b := m.B.Row(i)
+			var nb float64
+			for j, u := range upd.Row(i) {
+				b[j] -= u
+				nb += b[j] * b[j]
+			}
+			if nb == 0 || math.IsNaN(nb) {
+				return losses, fmt.Errorf("train: encoder row %d degenerate at step %d", i, step)
+			}
+			f := 1 / math.Sqrt(nb)
+			for j := range b {
+				b[j] *= f
+			}
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(step, cfg.Steps, loss)
+		}
+	}
+	return losses, nil
+}
+
+// PopulationGrad accumulates, over support masks a, the closed-form
+// population loss of THEORY.md 2.1 and its gradients (THEORY.md 2.2):
+//
+//	K = B S B^T, k = diag K, D = diag(k^-1/2), R = D K D
+//	C = (2/pi) arcsin(R) (C_ii = 1),  M = sqrt(2/pi) D B S
+//	L_a = (1/d) [tr S - 2 tr(A M) + tr(A C A^T)]
+//	dL/dA = (2/d)(A C - M^T)
+//	dL/dB = (1/d) { -2 sqrt(2/pi) [D A^T S - diag(alpha k^-3/2) B S] + 2 [D H D - diag(h)] B S }
+//
+// with S = diag(a)/p, G = A^T A, H = (2/pi) G o (1 - R o R)^-1/2 (zero diagonal),
+// alpha_i = (A^T)_i . (S b_i) and h_i = sum_j H_ij R_ij / k_i. Only the support
+// columns of S are nonzero, so each mask costs O(n^2 |a|).
+type PopulationGrad struct {
+	d, n  int
+	Loss  float64             // sum over masks of weight x L_a
+	C     *mat.Dense[float64] // sum of weight x C, n x n
+	M     *mat.Dense[float64] // sum of weight x M, n x d
+	GradB *mat.Dense[float64] // sum of weight x dL/dB, n x d
+	gram  *mat.Dense[float64] // G = A^T A
+	bs    *mat.Dense[float64] // B restricted to the support, n x |a|
+	at    *mat.Dense[float64] // A^T restricted to the support, n x |a|
+	k     *mat.Dense[float64] // K, then R, n x n
+	h     *mat.Dense[float64] // H~ - diag(h), n x n
+	hb    *mat.Dense[float64] // (H~ - diag h) B_S
+	anext *mat.Dense[float64] // next decoder, d x n
+	supp  []int
+	kinv  []float64
+}
+
+// NewPopulationGrad allocates the workspaces for dimension d and n bits.
+func NewPopulationGrad(d, n int) *PopulationGrad {
+	return &PopulationGrad{
+		d: d, n: n,
+		C: mat.New[float64](n, n), M: mat.New[float64](n, d), GradB: mat.New[float64](n, d),
+		gram: mat.New[float64](n, n), k: mat.New[float64](n, n), h: mat.New[float64](n, n),
+		bs: mat.New[float64](n, d), at: mat.New[float64](n, d), hb: mat.New[float64](n, d),
+		anext: mat.New[float64](d, n), supp: make([]int, 0, d), kinv: make([]float64, n),
+	}
+}
+
+// Reset clears the accumulators and computes G = A^T A for the current decoder.
+func (g *PopulationGrad) Reset(m *model.Autoencoder[float64]) {
+	g.Loss = 0
+	clear(g.C.Data)
+	clear(g.M.Data)
+	clear(g.GradB.Data)
+	mat.Mul(g.gram, 1, m.A, kernel.Trans, m.A, kernel.NoTrans, 0)
+}
+
+// SampleMask draws the support of a ~ Bern(act)^d (all coordinates if act == 1).
+func (g *PopulationGrad) SampleMask(rng *rand.Rand, act float64) []int {
+	g.supp = g.supp[:0]
+	for j := 0; j < g.d; j++ {
+		if act >= 1 || rng.Float64() < act {
+			g.supp = append(g.supp, j)
+		}
+	}
+	return g.supp
+}
+
+// rhoClip keeps |R_ij| <= 1 - 1e-12 so that (1 - R^2)^-1/2 stays finite (THEORY.md 2.3).
+const rhoClip = 1 - 1e-12
+
+// AddMask adds weight x (L_a, C, M, dL/dB) for the support supp with
+// variance 1/act on the support, at the current (A, B); Reset must have
+// been called after the last change of A.
+func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act, weight float64) {
+	n, d, s := g.n, float64(g.d), len(supp)
+	sigma := 1 / act
+	c2pi := 2 / math.Pi
+	sq2pi := math.Sqrt(c2pi)
+	if s == 0 {
+		// x = 0: every code bit is sign(0) = +1, so C = 1 1^T and M = 0.
+		var t float64
+		for _, v := range g.gram.Data[:n*n] {
+			t += v
+		}
+		g.Loss += weight * t / d
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				g.C.Data[i*n+j] += weight
+			}
+		}
+		return
+	}
+	bs, at := g.bs.View(0, 0, n, s), g.at.View(0, 0, n, s)
+	for i := 0; i < n; i++ {
+		brow, bsr, atr := m.B.Row(i), bs.Row(i), at.Row(i)
+		for c, j := range supp {
+			bsr[c] = brow[j]
+			atr[c] = m.A.At(j, i)
+		}
+	}
+	// K = sigma B_S B_S^T, k_i^-1/2.
+	mat.Mul(g.k, sigma, bs, kernel.NoTrans, bs, kernel.Trans, 0)
+	for i := 0; i < n; i++ {
+		g.kinv[i] = 1 / math.Sqrt(g.k.At(i, i))
+	}
+	// Loss: tr S - 2 tr(A M) + sum G o C; alpha_i = sigma A^T_i . b_i on the support.
+	loss := float64(s) * sigma
+	for i := 0; i < n; i++ {
+		alpha := sigma * dot(at.Row(i), bs.Row(i))
+		loss -= 2 * sq2pi * g.kinv[i] * alpha
+		// Gradient of the -2 tr(AM)/d term, and M itself.
+		a32 := alpha * g.kinv[i] * g.kinv[i] * g.kinv[i]
+		gr, mr := g.GradB.Row(i), g.M.Row(i)
+		atr, bsr := at.Row(i), bs.Row(i)
+		for c, j := range supp {
+			gr[j] += weight / d * (-2 * sq2pi * sigma * (g.kinv[i]*atr[c] - a32*bsr[c]))
+			mr[j] += weight * sq2pi * g.kinv[i] * sigma * bsr[c]
+		}
+	}
+	// R, C, and the H~ - diag(h) matrix.
+	for i := 0; i < n; i++ {
+		kr, hr, gr, cr := g.k.Row(i), g.h.Row(i), g.gram.Row(i), g.C.Row(i)
+		var hi float64
+		for j := 0; j < n; j++ {
+			if j == i {
+				continue
+			}
+			rho := kr[j] * g.kinv[i] * g.kinv[j]
+			rho = max(-rhoClip, min(rhoClip, rho))
+			cij := c2pi * math.Asin(rho)
+			cr[j] += weight * cij
+			loss += gr[j] * cij
+			hij := c2pi * gr[j] / math.Sqrt(1-rho*rho)
+			hr[j] = hij * g.kinv[i] * g.kinv[j]
+			hi += hij * rho
+		}
+		cr[i] += weight
+		loss += gr[i]
+		hr[i] = -hi * g.kinv[i] * g.kinv[i]
+	}
+	g.Loss += weight * loss / d
+	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns.
+	hb := g.hb.View(0, 0, n, s)
+	mat.Mul(hb, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 0)
+	for i := 0; i < n; i++ {
+		gr, hr := g.GradB.Row(i), hb.Row(i)
+		for c, j := range supp {
+			gr[j] += hr[c]
+		}
+	}
+}
+
+// DecoderStep applies A <- A - lr (A C - M^T), i.e. a step of lr d/2 along -dL/dA.
+func (g *PopulationGrad) DecoderStep(a *mat.Dense[float64], lr float64) {
+	// A <- A - lr A C + lr M^T, computed as A (I - lr C) + lr M^T.
+	tmp := g.h // reuse n x n workspace
+	for i := 0; i < g.n; i++ {
+		for j := 0; j < g.n; j++ {
+			v := -lr * g.C.At(i, j)
+			if i == j {
+				v += 1
+			}
+			tmp.Set(i, j, v)
+		}
+	}
+	next := g.anext
+	mat.Mul(next, 1, a, kernel.NoTrans, tmp, kernel.NoTrans, 0)
+	for i := 0; i < g.d; i++ {
+		row := next.Row(i)
+		for j := range row {
+			row[j] += lr * g.M.At(j, i)
+		}
+	}
+	a.Copy(next)
+}
+
+// OptimalDecoder sets A = M^T C^-1, the best linear decoder for the
+// accumulated E[s s^T] = C and E[s x^T] = M.
+func (g *PopulationGrad) OptimalDecoder(a *mat.Dense[float64]) error {
+	c := gmat.NewSymDense(g.n, nil)
+	for i := 0; i < g.n; i++ {
+		for j := i; j < g.n; j++ {
+			c.SetSym(i, j, 0.5*(g.C.At(i, j)+g.C.At(j, i)))
+		}
+	}
+	var ch gmat.Cholesky
+	if !ch.Factorize(c) {
+		return fmt.Errorf("E[s s^T] is not positive definite")
+	}
+	mm := gmat.NewDense(g.n, g.d, nil)
+	for i := 0; i < g.n; i++ {
+		for j := 0; j < g.d; j++ {
+			mm.Set(i, j, g.M.At(i, j))
+		}
+	}
+	var x gmat.Dense // X = C^-1 M, so A = X^T
+	if err := ch.SolveTo(&x, mm); err != nil {
+		return err
+	}
+	for i := 0; i < g.d; i++ {
+		for j := 0; j < g.n; j++ {
+			a.Set(i, j, x.At(j, i))
+		}
+	}
+	return nil
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}

@@ -1,0 +1,142 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/seed05b1c944/onebit/core/kernel"
+	"github.com/seed05b1c944/onebit/core/mat"
+	"github.com/seed05b1c944/onebit/core/model"
+	"github.com/seed05b1c944/onebit/core/prior"
+)
+
+// Surrogate is the derivative used for sign in the backward pass; the
+// forward pass always uses the exact sign (sign(0) = +1).
+type Surrogate int
+
+const (
+	// StraightThrough passes the gradient where |z| <= 1 (the hard-tanh
+	// straight-through estimator).
+	StraightThrough Surrogate = iota
+	// AnnealedTanh uses d/dz tanh(beta z), with beta rising geometrically
+	// from 1 to 30 over training (THEORY.md 4, claim 3c).
+	AnnealedTanh
+)
+
+// SGDConfig configures SGD.
+type SGDConfig struct {
+	Steps     int       // Adam steps (default 3000)
+	Batch     int       // signals per step, fresh from the prior (default 256)
+	LR        float64   // Adam step size (default 3e-3)
+	Surrogate Surrogate // backward surrogate for sign
+	// KeepScale disables renormalising the rows of B after each step. The
+	// code sign(Bx) does not depend on the row norms, but the surrogate does.
+	KeepScale bool
+	Progress  Progress
+}
+
+// adam holds the Adam moments of one parameter (float32, as the weights).
+type adam struct{ m, v []float32 }
+
+func newAdam(n int) *adam { return &adam{make([]float32, n), make([]float32, n)} }
+
+// step applies one Adam update with beta1 = 0.9, beta2 = 0.999, eps = 1e-8.
+func (a *adam) step(w, g []float32, lr float64, t int) {
+	const b1, b2, eps = 0.9, 0.999, 1e-8
+	c1 := 1 - math.Pow(b1, float64(t))
+	c2 := 1 - math.Pow(b2, float64(t))
+	lrt := float32(lr * math.Sqrt(c2) / c1)
+	for i, gi := range g {
+		a.m[i] = b1*a.m[i] + (1-b1)*gi
+		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
+		w[i] -= lrt * a.m[i] / (float32(math.Sqrt(float64(a.v[i]))) + eps)
+	}
+}
+
+// SGD trains m in place with minibatch Adam on fresh samples from p, using
+// the sign surrogate for the encoder gradient. Gradients of the batch loss
+// (1/(N d)) ||X_hat - X||^2 are
+//
+//	dA = (2/(N d)) E^T S,  dS = (2/(N d)) E A,  dZ = dS o sign'(Z),  dB = dZ^T X
+//
+// with E = X_hat - X. It returns the batch loss per step (float64).
+func SGD(ctx context.Context, m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg SGDConfig) ([]float64, error) {
+	if cfg.Steps == 0 {
+		cfg.Steps = 3000
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 256
+	}
+	if cfg.LR == 0 {
+		cfg.LR = 3e-3
+	}
+	if cfg.Steps < 0 || cfg.Batch < 0 || !(cfg.LR > 0) {
+		return nil, fmt.Errorf("train: invalid SGD setting %+v", cfg)
+	}
+	d, n, N := m.Dim(), m.Bits(), cfg.Batch
+	ws := m.NewWorkspace(N)
+	x := mat.New[float32](N, d)
+	e := mat.New[float32](N, d)
+	dz := mat.New[float32](N, n)
+	ga, gb := mat.New[float32](d, n), mat.New[float32](n, d)
+	oa, ob := newAdam(len(m.A.Data)), newAdam(len(m.B.Data))
+	losses := make([]float64, 0, cfg.Steps)
+	scale := float32(2 / float64(N*d))
+	for step := 1; step <= cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return losses, err
+		}
+		prior.Fill(p, rng, x.Data)
+		z, s, xh := m.Forward(ws, x)
+		var loss float64
+		for i, v := range xh.Data {
+			r := v - x.Data[i]
+			e.Data[i] = r
+			loss += float64(r) * float64(r)
+		}
+		loss /= float64(N * d)
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return losses, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
+		}
+		losses = append(losses, loss)
+		mat.Mul(ga, scale, e, kernel.Trans, s, kernel.NoTrans, 0)
+		mat.Mul(dz, scale, e, kernel.NoTrans, m.A, kernel.NoTrans, 0)
+		beta := float32(math.Pow(30, float64(step-1)/float64(max(cfg.Steps-1, 1))))
+		for i, zi := range z.Data {
+			switch cfg.Surrogate {
+			case AnnealedTanh:
+				t := float32(math.Tanh(float64(beta * zi)))
+				dz.Data[i] *= beta * (1 - t*t)
+			default:
+				if zi > 1 || zi < -1 {
+					dz.Data[i] = 0
+				}
+			}
+		}
+		mat.Mul(gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+		oa.step(m.A.Data, ga.Data, cfg.LR, step)
+		ob.step(m.B.Data, gb.Data, cfg.LR, step)
+		if !cfg.KeepScale {
+			for i := 0; i < n; i++ {
+				b := m.B.Row(i)
+				var nb float64
+				for _, v := range b {
+					nb += float64(v) * float64(v)
+				}
+				if nb == 0 {
+					return losses, fmt.Errorf("train: encoder row %d vanished at step %d", i, step)
+				}
+				f := float32(1 / math.Sqrt(nb))
+				for j := range b {
+					b[j] *= f
+				}
+			}
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(step, cfg.Steps, loss)
+		}
+	}
+	return losses, nil
+}
