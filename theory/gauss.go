@@ -41,11 +41,8 @@ func IsConjecture(r float64) bool { return r > 1 }
 //
 // It is exact to O(1/d^2) and vanishes into R(r) as d -> infinity.
 func FiniteDLinearLoss(r, kappa float64, d int) (float64, error) {
-	if !(r > 0 && r <= 1) {
-		return 0, fmt.Errorf("theory: finite-d linear loss needs 0 < r <= 1, got %v", r)
-	}
 	if d < 1 {
 		return 0, fmt.Errorf("theory: dimension d = %d, want d >= 1", d)
 	}
-	return 1 - 2*r/math.Pi + r*kappa/(2*math.Pi*float64(d+2)), nil
+	return EdgeworthLinearLoss(r, kappa, HaarS4(d))
 }

@@ -1,0 +1,66 @@
+// Package progress draws a one-line progress bar on a terminal stream.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bar is a progress bar over a fixed number of work units. It redraws at
+// most every 100 ms; all methods are safe for concurrent use.
+type Bar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	total float64
+	done  float64
+	label string
+	start time.Time
+	last  time.Time
+}
+
+// New returns a bar over total units writing to w (nil discards).
+func New(w io.Writer, total float64) *Bar {
+	if w == nil {
+		w = io.Discard
+	}
+	return &Bar{w: w, total: total, start: time.Now()}
+}
+
+// Set records that done units are finished, with a short label of the
+// current work, and redraws if enough time has passed.
+func (b *Bar) Set(done float64, label string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done, b.label = done, label
+	if now := time.Now(); now.Sub(b.last) >= 100*time.Millisecond {
+		b.last = now
+		b.draw()
+	}
+}
+
+// Finish draws the bar at 100% and ends the line.
+func (b *Bar) Finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = b.total
+	b.draw()
+	fmt.Fprintln(b.w)
+}
+
+func (b *Bar) draw() {
+	const width = 30
+	f := 0.0
+	if b.total > 0 {
+		f = min(max(b.done/b.total, 0), 1)
+	}
+	k := int(f * width)
+	el := time.Since(b.start).Round(time.Second)
+	eta := ""
+	if f > 0.01 && f < 1 {
+		eta = fmt.Sprintf(" eta %v", time.Duration(float64(time.Since(b.start))*(1-f)/f).Round(time.Second))
+	}
+	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %v%s %s\033[K", strings.Repeat("#", k), strings.Repeat(" ", width-k), 100*f, el, eta, b.label)
+}
