@@ -33,7 +33,11 @@ type Progress func(step, total int, loss float64)
 type PopulationConfig struct {
 	Steps int // gradient steps (default 400)
 	// Masks is the number of support masks a ~ Bern(p)^d averaged per step
-	// for BG(p) data (default 8). Gaussian data need none: the loss is exact.
+	// for BG(p) data. The default, max(8, ceil(1.6/p)), keeps the active
+	// coordinates seen per step above 1.6 d, which keeps the gradient noise of
+	// very sparse data from dominating the final loss (measured: BG(0.05),
+	// r = 0.25, d = 200 ends at 0.8535 with 8 masks and 0.8482 with 32, against a
+	// Haar encoder's 0.8525). Gaussian data need one: the loss is exact.
 	Masks int
 	LRA   float64 // decoder step: A <- A - LRA (A C - M^T) (default 0.3, THEORY.md 2.4)
 	LRB   float64 // encoder step: B <- B - LRB d dL/dB, rows renormalised (default 1; > 1 may cycle)
@@ -75,7 +79,7 @@ func Population(ctx context.Context, m *model.Autoencoder[float64], p prior.Prio
 		cfg.Steps = 400
 	}
 	if cfg.Masks == 0 {
-		cfg.Masks = 8
+		cfg.Masks = max(8, int(math.Ceil(1.6/act)))
 	}
 	if cfg.LRA == 0 {
 		cfg.LRA = 0.3

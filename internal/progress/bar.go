@@ -4,13 +4,16 @@ package progress
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Bar is a progress bar over a fixed number of work units. It redraws at
-// most every 100 ms; all methods are safe for concurrent use.
+// Bar is a progress bar over a fixed number of work units. On a terminal it
+// redraws one line at most every 100 ms; on anything else (a CI log, a file)
+// it prints a full line at most every 10 s. All methods are safe for
+// concurrent use.
 type Bar struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -19,6 +22,7 @@ type Bar struct {
 	label string
 	start time.Time
 	last  time.Time
+	tty   bool
 }
 
 // New returns a bar over total units writing to w (nil discards).
@@ -26,7 +30,16 @@ func New(w io.Writer, total float64) *Bar {
 	if w == nil {
 		w = io.Discard
 	}
-	return &Bar{w: w, total: total, start: time.Now()}
+	return &Bar{w: w, total: total, start: time.Now(), tty: isTerminal(w)}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Set records that done units are finished, with a short label of the
@@ -35,7 +48,11 @@ func (b *Bar) Set(done float64, label string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.done, b.label = done, label
-	if now := time.Now(); now.Sub(b.last) >= 100*time.Millisecond {
+	every := 100 * time.Millisecond
+	if !b.tty {
+		every = 10 * time.Second
+	}
+	if now := time.Now(); now.Sub(b.last) >= every {
 		b.last = now
 		b.draw()
 	}
@@ -47,7 +64,9 @@ func (b *Bar) Finish() {
 	defer b.mu.Unlock()
 	b.done = b.total
 	b.draw()
-	fmt.Fprintln(b.w)
+	if b.tty {
+		fmt.Fprintln(b.w)
+	}
 }
 
 func (b *Bar) draw() {
@@ -62,5 +81,10 @@ func (b *Bar) draw() {
 	if f > 0.01 && f < 1 {
 		eta = fmt.Sprintf(" eta %v", time.Duration(float64(time.Since(b.start))*(1-f)/f).Round(time.Second))
 	}
-	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %v%s %s\033[K", strings.Repeat("#", k), strings.Repeat(" ", width-k), 100*f, el, eta, b.label)
+	line := fmt.Sprintf("[%s%s] %3.0f%% %v%s %s", strings.Repeat("#", k), strings.Repeat(" ", width-k), 100*f, el, eta, b.label)
+	if b.tty {
+		fmt.Fprintf(b.w, "\r%s\033[K", line)
+	} else {
+		fmt.Fprintln(b.w, line)
+	}
 }

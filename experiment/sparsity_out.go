@@ -1,0 +1,149 @@
+package experiment
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/seed05b1c944/onebit/theory"
+)
+
+// WriteSparsity writes OutDir/sparsity.csv, sparsity.json, sparsity.png and
+// the report section OutDir/report.md.
+func WriteSparsity(c SparsityConfig, pts []SparsityPoint) error {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	header := []string{"prior", "p", "rate", "dim", "bits", "steps", "prediction", "finite_d_haar", "finite_d_flat", "s4", "edgeworth_s4", "loss", "stderr", "gap_se", "train_seconds"}
+	var rows [][]string
+	for _, p := range pts {
+		rows = append(rows, []string{p.Prior, f(p.P), f(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), strconv.Itoa(p.Steps),
+			f(p.Prediction), f(p.FiniteDHaar), f(p.FiniteDFlat), f(p.S4), f(p.EdgeworthS4), f(p.Loss), f(p.StdErr), f(p.GapSE), f(p.TrainSeconds)})
+	}
+	if err := WriteCSV(filepath.Join(c.OutDir, "sparsity.csv"), header, rows); err != nil {
+		return err
+	}
+	if err := WriteJSON(filepath.Join(c.OutDir, "sparsity.json"), struct {
+		Config SparsityConfig  `json:"config"`
+		Points []SparsityPoint `json:"points"`
+	}{c, pts}); err != nil {
+		return err
+	}
+	if err := plotSparsity(c, pts, filepath.Join(c.OutDir, "sparsity.png")); err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(sparsityReport(c, pts)))
+}
+
+var palette = []color.Color{
+	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
+	color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
+	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+	color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
+}
+
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
+	pl := plot.New()
+	pl.Title.Text = fmt.Sprintf("Linear decoder on BG(p) ignores sparsity (d = %d, population GD)", c.Dim)
+	pl.X.Label.Text = "sparsity p (fraction of nonzero coordinates)"
+	pl.Y.Label.Text = "loss (1/d) E||x - x_hat||^2"
+	pl.X.Scale = plot.LogScale{}
+	pl.X.Tick.Marker = plot.ConstantTicks(logTicks(c.Ps))
+	pl.Legend.Top = true
+	pl.Legend.Left = false
+	pMin := c.Ps[0]
+	for _, p := range c.Ps {
+		pMin = min(pMin, p)
+	}
+	for ri, r := range c.Rates {
+		col := palette[ri%len(palette)]
+		var data errPoints
+		for _, p := range pts {
+			if p.Rate != float64(int(math.Round(r*float64(c.Dim))))/float64(c.Dim) {
+				continue
+			}
+			data.XYs = append(data.XYs, plotter.XY{X: p.P, Y: p.Loss})
+			e := 2 * p.StdErr
+			data.YErrors = append(data.YErrors, struct{ Low, High float64 }{e, e})
+		}
+		if len(data.XYs) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(data)
+		if err != nil {
+			return err
+		}
+		sc.Color, sc.Shape = col, draw.CircleGlyph{}
+		eb, err := plotter.NewYErrorBars(data)
+		if err != nil {
+			return err
+		}
+		eb.Color = col
+		limit, _ := theory.GaussEquivalentLoss(r)
+		lim := plotter.NewFunction(func(float64) float64 { return limit })
+		lim.Color, lim.Width = col, vg.Points(1)
+		lim.XMin, lim.XMax, lim.Samples = pMin, 1, 2
+		fd := plotter.NewFunction(func(p float64) float64 {
+			v, _ := theory.EdgeworthLinearLoss(r, 3*(1-p)/p, theory.HaarS4(c.Dim))
+			return v
+		})
+		fd.Color, fd.Width, fd.Dashes = col, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		fd.XMin, fd.XMax, fd.Samples = pMin, 1, 100
+		pl.Add(lim, fd, eb, sc)
+		pl.Legend.Add(fmt.Sprintf("r = %g: measured (±2 se)", r), sc)
+		pl.Legend.Add(fmt.Sprintf("r = %g: 1 - 2r/pi (d -> inf)", r), lim)
+		pl.Legend.Add(fmt.Sprintf("r = %g: finite-d, Haar rows", r), fd)
+	}
+	pl.Y.Min = 0
+	return pl.Save(8*vg.Inch, 6*vg.Inch, path)
+}
+
+func logTicks(ps []float64) []plot.Tick {
+	var t []plot.Tick
+	for _, p := range ps {
+		t = append(t, plot.Tick{Value: p, Label: strconv.FormatFloat(p, 'g', -1, 64)})
+	}
+	return t
+}
+
+func sparsityReport(c SparsityConfig, pts []SparsityPoint) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Claim 1: the linear decoder ignores sparsity\n\n")
+	fmt.Fprintf(&b, "A two-layer autoencoder x_hat = A sign(Bx), trained by exact population gradient descent (THEORY.md 2; "+
+		"%d steps, %d support masks per step, from B ~ N(0, 1/d), A = 0) on Bernoulli-Gaussian data BG(p) at d = %d, "+
+		"reaches the Gaussian-equivalent loss 1 - 2r/pi whatever p, up to a finite-d term. Each loss is measured on %d fresh "+
+		"signals with the control variate ||x||^2/d (se = one standard error).\n\n", c.Steps, c.Masks, c.Dim, c.Samples)
+	fmt.Fprintf(&b, "![loss against sparsity](sparsity/sparsity.png)\n\n")
+	fmt.Fprintf(&b, "How to read the table: *prediction* is the d -> infinity value 1 - 2r/pi; *gap* is (measured - prediction) / se. "+
+		"At finite d a sparse prior (excess kurtosis kappa = 3(1-p)/p) pays an Edgeworth term r kappa S4 / (6 pi) with "+
+		"S4 = mean_i sum_k b_ik^4: *Haar* and *flat* give it for random rows (S4 = 3/(d+2)) and for perfectly spread rows (S4 = 1/d), "+
+		"and *Edgeworth(S4)* for the trained rows' own S4. Training spreads the rows out, so the measurement lands between flat and Haar; "+
+		"the gap to 1 - 2r/pi shrinks like 1/d (run `onebit reproduce --scale paper` for d = 500).\n\n")
+	fmt.Fprintf(&b, "| p | r | prediction | measured ± se | gap (se) | flat | Edgeworth(S4) | Haar | S4·d | in [flat, Haar] |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range pts {
+		in := "yes"
+		if p.Loss < p.FiniteDFlat-4*p.StdErr || p.Loss > p.FiniteDHaar+4*p.StdErr {
+			in = "no"
+		}
+		if p.Kurtosis == 0 {
+			in = "n/a (Gaussian)"
+		}
+		fmt.Fprintf(&b, "| %g | %.3g | %.5f | %.5f ± %.5f | %+.1f | %.5f | %.5f | %.5f | %.2f | %s |\n",
+			p.P, p.Rate, p.Prediction, p.Loss, p.StdErr, p.GapSE, p.FiniteDFlat, p.EdgeworthS4, p.FiniteDHaar, p.S4*float64(p.Dim), in)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
