@@ -7,18 +7,14 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"math/rand/v2"
 	"path/filepath"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/seed05b1c944/onebit/core/kernel"
-	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
 	"github.com/seed05b1c944/onebit/internal/progress"
-	"github.com/seed05b1c944/onebit/theory"
 )
 
 // SparsityConfig sets up the first claim of the paper: the shallow
@@ -28,7 +24,7 @@ import (
 type SparsityConfig struct {
 	Dim     int       // d
 	Steps   int       // population GD steps per point
-	Masks   int       // support masks per step
+	Masks   int       // support masks per step (0: the trainer's default, which grows as 1/p)
 	Samples int       // fresh signals for the Monte Carlo loss of each trained model
 	Ps      []float64 // BG sparsities (1 is the Gaussian)
 	Rates   []float64 // rates r = n/d, each in (0, 1]
@@ -40,7 +36,7 @@ type SparsityConfig struct {
 // SparsityDefaults are the small built-in defaults of `make reproduce`.
 func SparsityDefaults() SparsityConfig {
 	return SparsityConfig{
-		Dim: 200, Steps: 600, Masks: 8, Samples: 20000,
+		Dim: 200, Steps: 600, Samples: 20000,
 		Ps:    []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1},
 		Rates: []float64{0.25, 0.5, 1},
 		Seed:  1, OutDir: "results/sparsity",
@@ -54,36 +50,14 @@ func SparsityPaper() SparsityConfig {
 	return c
 }
 
-// SparsityPoint is one trained model and its predictions.
+// SparsityPoint is one trained model of the grid and its predictions.
 type SparsityPoint struct {
-	Prior    string  `json:"prior"`
-	P        float64 `json:"p"`
-	Rate     float64 `json:"rate"`
-	Dim      int     `json:"dim"`
-	Bits     int     `json:"bits"`
-	Steps    int     `json:"steps"`
-	Seed     uint64  `json:"seed"`
-	Kurtosis float64 `json:"excess_kurtosis"`
-	// Prediction is the d -> infinity loss 1 - 2r/pi (THEORY.md 1).
-	Prediction float64 `json:"prediction"`
-	// FiniteDHaar and FiniteDFlat are the Edgeworth losses at this d for
-	// Haar rows and for flat rows (THEORY.md 1(a), 3): a trained encoder lies
-	// between them.
-	FiniteDHaar float64 `json:"finite_d_haar"`
-	FiniteDFlat float64 `json:"finite_d_flat"`
-	// S4 is mean_i sum_k b_ik^4 of the trained rows, and EdgeworthS4 the
-	// Edgeworth loss with that S4.
-	S4          float64 `json:"s4"`
-	EdgeworthS4 float64 `json:"edgeworth_s4"`
-	Loss        float64 `json:"loss"`
-	StdErr      float64 `json:"stderr"`
-	// GapSE is (Loss - Prediction) / StdErr.
-	GapSE        float64 `json:"gap_se"`
-	TrainSeconds float64 `json:"train_seconds"`
+	P float64 `json:"p"`
+	TrainResult
 }
 
 func (c SparsityConfig) validate() error {
-	if c.Dim < 2 || c.Steps < 1 || c.Masks < 1 || c.Samples < 2 {
+	if c.Dim < 2 || c.Steps < 1 || c.Masks < 0 || c.Samples < 2 {
 		return fmt.Errorf("experiment: invalid sparsity config (dim %d, steps %d, masks %d, samples %d)", c.Dim, c.Steps, c.Masks, c.Samples)
 	}
 	for _, p := range c.Ps {
@@ -99,71 +73,22 @@ func (c SparsityConfig) validate() error {
 	return nil
 }
 
-// SparsityPointRun trains one model (population GD from a Gaussian init)
-// and measures it on fresh samples. It is what each grid point of
-// RunSparsity does, exported for the tests.
+// SparsityPointRun trains one model of the grid (population GD from a
+// Gaussian init) and measures it on fresh samples.
 func SparsityPointRun(ctx context.Context, c SparsityConfig, p, r float64, progress train.Progress) (SparsityPoint, error) {
-	d := c.Dim
-	n := int(math.Round(r * float64(d)))
 	var pr prior.Prior = prior.BernoulliGaussian{P: p}
 	if p == 1 {
 		pr = prior.Gaussian{}
 	}
-	seed := pointSeed(c.Seed, p, r, d)
-	rng := rand.New(rand.NewPCG(seed, 1))
-	m := model.New[float64](d, n)
-	m.InitGaussian(rng)
-	start := time.Now()
-	_, err := train.Population(ctx, m, pr, rng, train.PopulationConfig{Steps: c.Steps, Masks: c.Masks, Progress: progress})
-	if err != nil {
-		return SparsityPoint{}, fmt.Errorf("%s r=%v: %w", pr.Name(), r, err)
-	}
-	secs := time.Since(start).Seconds()
-	est, err := model.MonteCarloLoss(m, pr, rand.New(rand.NewPCG(seed, 2)), c.Samples)
-	if err != nil {
-		return SparsityPoint{}, err
-	}
-	kappa := pr.ExcessKurtosis()
-	rEff := float64(n) / float64(d)
-	pt := SparsityPoint{
-		Prior: pr.Name(), P: p, Rate: rEff, Dim: d, Bits: n, Steps: c.Steps, Seed: seed, Kurtosis: kappa,
-		S4: RowS4(m), Loss: est.Mean, StdErr: est.StdErr, TrainSeconds: secs,
-	}
-	if pt.Prediction, err = theory.GaussEquivalentLoss(rEff); err != nil {
-		return pt, err
-	}
-	if pt.FiniteDHaar, err = theory.EdgeworthLinearLoss(rEff, kappa, theory.HaarS4(d)); err != nil {
-		return pt, err
-	}
-	if pt.FiniteDFlat, err = theory.EdgeworthLinearLoss(rEff, kappa, theory.FlatRowsS4(d)); err != nil {
-		return pt, err
-	}
-	if pt.EdgeworthS4, err = theory.EdgeworthLinearLoss(rEff, kappa, min(pt.S4, 1)); err != nil {
-		return pt, err
-	}
-	pt.GapSE = (pt.Loss - pt.Prediction) / pt.StdErr
-	return pt, nil
-}
-
-// RowS4 is mean_i sum_k w_ik^4 over the normalised rows w_i of B: 3/(d+2)
-// for Haar rows, 1/d for flat rows, 1 for coordinate axes.
-func RowS4(m *model.Autoencoder[float64]) float64 {
-	var s float64
-	for i := 0; i < m.Bits(); i++ {
-		row := m.B.Row(i)
-		var n2, n4 float64
-		for _, v := range row {
-			n2 += v * v
-			n4 += v * v * v * v
-		}
-		s += n4 / (n2 * n2)
-	}
-	return s / float64(m.Bits())
+	res, err := Train(ctx, TrainSpec{
+		Prior: pr, Rate: r, Dim: c.Dim, Trainer: "population", Steps: c.Steps, Masks: c.Masks,
+		Samples: c.Samples, Seed: pointSeed(c.Seed, p, r, c.Dim), Progress: progress,
+	})
+	return SparsityPoint{P: p, TrainResult: res}, err
 }
 
 func pointSeed(seed uint64, p, r float64, d int) uint64 {
-	h := seed*0x9e3779b97f4a7c15 ^ math.Float64bits(p)*0xbf58476d1ce4e5b9 ^ math.Float64bits(r)*0x94d049bb133111eb ^ uint64(d)
-	return h
+	return seed*0x9e3779b97f4a7c15 ^ math.Float64bits(p)*0xbf58476d1ce4e5b9 ^ math.Float64bits(r)*0x94d049bb133111eb ^ uint64(d)
 }
 
 // RunSparsity runs the grid Ps x Rates, points in parallel (one per core,

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+
+	"github.com/seed05b1c944/onebit/core/prior"
+	"github.com/seed05b1c944/onebit/experiment"
+	"github.com/seed05b1c944/onebit/internal/progress"
+)
+
+func init() {
+	register(command{name: "train", summary: "train x_hat = A sign(Bx) and compare its loss with the prediction", run: runTrain})
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", stderr)
+	priorFlag := fs.String("prior", "gaussian", "data prior: gaussian, bg:P or sr:P with P in (0, 1]")
+	rate := fs.Float64("rate", 0.5, "rate r = n/d in bits per coordinate, r > 0")
+	dim := fs.Int("dim", 256, "signal dimension d >= 2")
+	trainer := fs.String("trainer", "population", "population (exact GD; gaussian and bg priors) or sgd (Adam, straight-through; any prior)")
+	steps := fs.Int("steps", 0, "training steps (0: the trainer's default: 400 population, 3000 sgd)")
+	lr := fs.Float64("lr", 0, "sgd: Adam step size (0: 3e-3)")
+	batch := fs.Int("batch", 0, "sgd: signals per step (0: 256)")
+	tanh := fs.Bool("tanh", false, "sgd: annealed tanh surrogate instead of straight-through")
+	samples := fs.Int("samples", 20000, "fresh signals for the measured loss, >= 2")
+	seed := fs.Uint64("seed", 1, "random seed")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	p, err := prior.Parse(*priorFlag)
+	if err != nil {
+		return usagef("flag -prior: %v", err)
+	}
+	switch {
+	case !(*rate > 0) || math.IsInf(*rate, 0):
+		return usagef("flag -rate: %v, want a finite r > 0", *rate)
+	case *dim < 2:
+		return usagef("flag -dim: %d, want d >= 2", *dim)
+	case experiment.Bits(*rate, *dim) < 1:
+		return usagef("flag -rate: r d = %v rounds to 0 bits; raise -rate or -dim", *rate*float64(*dim))
+	case *trainer != "population" && *trainer != "sgd":
+		return usagef("flag -trainer: %q, want population or sgd", *trainer)
+	case *steps < 0:
+		return usagef("flag -steps: %d, want >= 0", *steps)
+	case *lr < 0 || math.IsNaN(*lr):
+		return usagef("flag -lr: %v, want >= 0", *lr)
+	case *batch < 0:
+		return usagef("flag -batch: %d, want >= 0", *batch)
+	case *samples < 2:
+		return usagef("flag -samples: %d, want >= 2", *samples)
+	}
+	if *trainer == "population" {
+		if _, ok := p.(prior.SparseRademacher); ok {
+			return usagef("flag -trainer: population needs a gaussian or bg prior (x is Gaussian given its support); use -trainer sgd for %s", p.Name())
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	spec := experiment.TrainSpec{Prior: p, Rate: *rate, Dim: *dim, Trainer: *trainer, Steps: *steps,
+		LR: *lr, Batch: *batch, Tanh: *tanh, Samples: *samples, Seed: *seed}
+	if !*quiet {
+		bar := progress.New(stderr, 1)
+		defer bar.Finish()
+		spec.Progress = func(step, total int, loss float64) {
+			bar.Set(float64(step)/float64(total), fmt.Sprintf("step %d/%d loss %.4f", step, total, loss))
+		}
+	}
+	res, err := experiment.Train(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(stdout, "prior %s, r = %.4g (n = %d), d = %d, %s trainer, %d steps, seed %d\n", res.Prior, res.Rate, res.Bits, res.Dim, res.Trainer, res.Steps, res.Seed)
+	fmt.Fprintf(stdout, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, *samples)
+	note := "(d -> infinity, THEORY.md 1)"
+	if res.Conjecture {
+		note = "(tight-frame value for r > 1: a conjecture checked numerically, not a theorem)"
+	}
+	fmt.Fprintf(stdout, "prediction  %.5f %s\n", res.Prediction, note)
+	fmt.Fprintf(stdout, "gap         %+.5f = %+.1f se\n", res.Loss-res.Prediction, res.GapSE)
+	if res.FiniteDHaar != 0 && res.Kurtosis != 0 {
+		fmt.Fprintf(stdout, "finite d    %.5f (flat rows) .. %.5f (Haar rows); trained rows S4 d = %.2f give %.5f (THEORY.md 3)\n",
+			res.FiniteDFlat, res.FiniteDHaar, res.S4*float64(res.Dim), res.EdgeworthS4)
+	}
+	return nil
+}
