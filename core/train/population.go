@@ -342,7 +342,7 @@ func (g *PopulationGrad) OptimalDecoder(a *mat.Dense[float64]) error {
 	}
 	var ch gmat.Cholesky
 	if !ch.Factorize(c) {
-		return fmt.Errorf("E[s s^T] is not positive definite")
+		return fmt.Errorf("the code covariance E[s s^T] is not positive definite")
 	}
 	mm := gmat.NewDense(g.n, g.d, nil)
 	for i := 0; i < g.n; i++ {
