@@ -1,0 +1,87 @@
+package experiment
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func tinySparsity(dir string) SparsityConfig {
+	return SparsityConfig{Dim: 12, Steps: 20, Samples: 500, Ps: []float64{0.5, 1}, Rates: []float64{0.5, 1}, Seed: 3, OutDir: dir}
+}
+
+// TestSparsityOutputsAndResume: a run writes CSV, JSON, PNG and the report;
+// a rerun reads every point back from the cache (bit-identical), and a
+// cancelled run says where its finished points are.
+func TestSparsityOutputsAndResume(t *testing.T) {
+	root := t.TempDir()
+	c := tinySparsity(filepath.Join(root, "sparsity"))
+	pts, err := RunSparsity(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 4 {
+		t.Fatalf("%d points, want 4", len(pts))
+	}
+	if err := WriteSparsity(c, pts); err != nil {
+		t.Fatal(err)
+	}
+	if err := AssembleReport(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"sparsity/sparsity.csv", "sparsity/sparsity.json", "sparsity/sparsity.png", "sparsity/report.md", "REPORT.md"} {
+		st, err := os.Stat(filepath.Join(root, f))
+		if err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(root, "sparsity/sparsity.csv"))
+	if n := strings.Count(string(csv), "\n"); n != 5 {
+		t.Errorf("CSV has %d lines, want header + 4", n)
+	}
+	again, err := RunSparsity(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range pts {
+		if again[i].Loss != pts[i].Loss || again[i].S4 != pts[i].S4 {
+			t.Errorf("point %d: rerun %v, first %v", i, again[i].Loss, pts[i].Loss)
+		}
+	}
+	// A fresh directory with a cancelled context: an error that says how to resume.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c2 := tinySparsity(filepath.Join(root, "other"))
+	if _, err := RunSparsity(ctx, c2); err == nil || !strings.Contains(err.Error(), "resume") {
+		t.Errorf("cancelled run: error %v, want one that says how to resume", err)
+	}
+}
+
+// TestSameSeedSameResult: same seed and thread count give bit-identical losses.
+func TestSameSeedSameResult(t *testing.T) {
+	c := tinySparsity(t.TempDir())
+	a, err := SparsityPointRun(context.Background(), c, 0.5, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := SparsityPointRun(context.Background(), c, 0.5, 1, nil)
+	if a.Loss != b.Loss || a.StdErr != b.StdErr {
+		t.Errorf("same seed: %v ± %v then %v ± %v", a.Loss, a.StdErr, b.Loss, b.StdErr)
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	for _, mod := range []func(*SparsityConfig){
+		func(c *SparsityConfig) { c.Ps = []float64{1.5} },
+		func(c *SparsityConfig) { c.Rates = []float64{0} },
+		func(c *SparsityConfig) { c.Dim = 1 },
+	} {
+		c := tinySparsity(t.TempDir())
+		mod(&c)
+		if _, err := RunSparsity(context.Background(), c); err == nil {
+			t.Errorf("config %+v: no error", c)
+		}
+	}
+}
