@@ -44,10 +44,11 @@ var GateSet = []string{
 // so it is compared statistically like time.
 // Units not listed take benchfmt's defaults (sec/op: lower is better).
 var Units = map[string]string{
-	"GFLOP/s":   "better=higher assume=nothing",
-	"samples/s": "better=higher assume=nothing",
-	"allocs/op": "better=lower assume=exact",
-	"B/op":      "better=lower assume=nothing",
+	"GFLOP/s":    "better=higher assume=nothing",
+	"cpu-sec/op": "better=lower assume=nothing",
+	"samples/s":  "better=higher assume=nothing",
+	"allocs/op":  "better=lower assume=exact",
+	"B/op":       "better=lower assume=nothing",
 }
 
 // WriteUnits writes Units as benchfmt "Unit" lines, sorted by unit, so that a

@@ -19,7 +19,8 @@ var gemmShapes = [][3]int{
 }
 
 // BenchmarkGemm times C = op(A) op(B) for every element type, transpose pair
-// and shape, reporting GFLOP/s = 2mnk / (seconds per product).
+// and shape, reporting GFLOP/s = 2mnk / (seconds per product) and the CPU
+// time per product (cpu-sec/op, see cpuClock).
 func BenchmarkGemm(b *testing.B) {
 	b.Run("f32", benchGemm[float32])
 	b.Run("f64", benchGemm[float64])
@@ -69,8 +70,10 @@ func gemmCase[T kernel.Float](b *testing.B, tA, tB kernel.Transpose, m, n, k int
 	// how many iterations the timed loop runs.
 	kernel.Gemm(tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		kernel.Gemm(tA, tB, m, n, k, 1, a, lda, bm, ldb, 0, c, n)
 	}
+	cpu.report(b)
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

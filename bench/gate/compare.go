@@ -69,7 +69,7 @@ type Row struct {
 type Report struct {
 	OldFile, NewFile string
 	Opts             Options
-	Rows             []Row    // sorted by package, name, unit
+	Rows             []Row    // sorted by package, unit, name
 	Problems         []string // parse errors, missing gated benchmarks, unusable samples
 }
 
@@ -149,10 +149,10 @@ func Compare(old, new *Set, opt Options) *Report {
 		if a.Pkg != b.Pkg {
 			return a.Pkg < b.Pkg
 		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
 		}
-		return a.Unit < b.Unit
+		return a.Name < b.Name
 	})
 	return rep
 }

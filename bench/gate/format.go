@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 
 	"golang.org/x/perf/benchmath"
@@ -60,7 +61,7 @@ func (r *Report) writeGroup(w io.Writer, rows []Row, newPkg bool) {
 		how = "exact: best of sample"
 	}
 	fmt.Fprintf(w, "\n%s (%s; %s)\n", first.Unit, dir, how)
-	fmt.Fprintf(w, "name\t%s\t%s\tdelta\tthreshold\tverdict\n", r.OldFile, r.NewFile)
+	fmt.Fprintf(w, "name\t%s\t%s\tdelta\tthreshold\tverdict\n", filepath.Base(r.OldFile), filepath.Base(r.NewFile))
 	var centers []float64
 	for _, row := range rows {
 		if row.OldN > 0 {

@@ -28,7 +28,7 @@ const benchgateUsage = `usage: onebit benchgate OLD.txt NEW.txt [--threshold 10%
 Compares the benchmark results in NEW.txt with those in OLD.txt (Go benchmark
 format, several runs of each benchmark) by medians and the Mann-Whitney U test,
 and exits 1 when a compared benchmark is slower by more than the threshold at
-significance alpha, when an allocs/op or B/op value grows, or when a file has
+significance alpha, when allocs/op grows at all, or when a file has
 parse errors or a gated benchmark is missing from NEW.txt. --set gate compares
 only the gate set (bench.GateSet) for the verdict. --aa gives the results of an
 A/A run (the same binary twice, interleaved) whose per-benchmark difference is
@@ -43,7 +43,11 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 	set := fset.String("set", "all", "benchmarks that can fail: all, or gate (bench.GateSet)")
 	aa := fset.String("aa", "", "comma-separated pair of A/A result files giving the noise floor")
 	list := fset.String("list", "", "print the patterns of the named set (gate) and exit")
-	fset.Usage = func() { fmt.Fprint(stderr, benchgateUsage) }
+	fset.Usage = func() {
+		fmt.Fprint(stderr, benchgateUsage+"\nflags:\n")
+		fset.SetOutput(stderr)
+		fset.PrintDefaults()
+	}
 	files, err := parseInterspersed(fset, args)
 	if err != nil {
 		return err
@@ -158,11 +162,13 @@ func parsePercent(s string) (float64, error) {
 // positional arguments, which it returns.
 func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	usage := fset.Usage
+	fset.Usage = func() {} // the flag package calls it on every error
 	for {
 		fset.SetOutput(io.Discard)
 		if err := fset.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fset.Usage()
+				usage()
 				return nil, flag.ErrHelp
 			}
 			return nil, usagef("%v", err)
