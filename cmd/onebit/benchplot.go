@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 
 	"golang.org/x/perf/benchmath"
 	"gonum.org/v1/plot"
@@ -34,7 +36,7 @@ func runBenchplot(args []string, stdout, stderr io.Writer) error {
 	fset := newFlagSet("benchplot", stderr)
 	dir := fset.String("dir", "results/bench", "directory of history files <date>-<time>-<sha>.txt")
 	out := fset.String("out", "results/bench/history.png", "PNG file to write")
-	unit := fset.String("unit", "sec/op", "unit to plot (tidied benchfmt unit, e.g. sec/op, cpu-sec/op, GFLOP/s)")
+	unit := fset.String("unit", "cpu-sec/op", "unit to plot (tidied benchfmt unit: cpu-sec/op, sec/op, GFLOP/s); CPU time is the default because wall time on this shared machine moves by 2x between days")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -182,7 +184,27 @@ func historyPlot(hist []commitResults, unit string) (*plot.Plot, error) {
 		p.Add(bars)
 	}
 	p.Legend.Top = true
+	p.Y.Tick.Marker = ratioTicks{}
 	return p, nil
+}
+
+// ratioTicks labels a ratio axis at round steps with two decimals (the
+// default ticker's labels lose the digits that matter for ratios near 1).
+type ratioTicks struct{}
+
+func (ratioTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := 0.01
+	for _, s := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10} {
+		step = s
+		if (hi-lo)/s <= 8 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 2, 64)})
+	}
+	return ticks
 }
 
 func matchAny(pats []*gate.Pattern, name string) bool {

@@ -30,7 +30,7 @@ func TestBenchplotWritesPNG(t *testing.T) {
 	}
 	out := filepath.Join(dir, "history.png")
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"benchplot", "--dir", dir, "--out", out}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"benchplot", "--dir", dir, "--out", out, "--unit", "sec/op"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "3 commits") {
