@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build
+.PHONY: test ci reproduce lint build bench-compare bench-record
 
 build:
 	$(GO) build ./...
@@ -18,8 +18,18 @@ lint:
 test: lint
 	$(GO) test ./...
 
-## ci: what .ci/run executes
+## ci: what .ci/run executes: the tests, then the benchmark gate against the previous commit
 ci: test
+	bench/compare.sh --ci HEAD~1
+
+## bench-compare: interleaved benchmarks of BASE vs the working tree, with an A/A noise floor, gated
+bench-compare:
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<rev>"; exit 2; }
+	bench/compare.sh $(BASE)
+
+## bench-record: append this commit's gate-set results to results/bench/ (history for onebit benchplot)
+bench-record:
+	bench/record.sh
 
 ## reproduce: run the experiments on the small built-in defaults, write results/
 reproduce:

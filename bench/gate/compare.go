@@ -1,0 +1,282 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+)
+
+// Options configures Compare. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// Threshold is the smallest slowdown (a fraction: 0.10 is 10%) that
+	// counts as a regression.
+	Threshold float64
+	// Alpha is the significance level of the Mann-Whitney U test.
+	Alpha float64
+	// Confidence is the level of the median confidence intervals shown.
+	Confidence float64
+	// Gate, if non-empty, restricts the benchmarks that can fail the
+	// comparison to those matching one of the patterns; the others are
+	// reported only. Every pattern must match a benchmark in one of the
+	// two sets; one that matches only the new set reports "new" and passes.
+	Gate []*Pattern
+	// Floor is the noise floor per key, a fraction (see NoiseFloor): the
+	// threshold for a key is max(Threshold, Floor[key]).
+	Floor map[Key]float64
+}
+
+// DefaultOptions are those of "onebit benchgate" without flags.
+var DefaultOptions = Options{Threshold: 0.10, Alpha: 0.01, Confidence: 0.95}
+
+// Verdict is the outcome of comparing one key.
+type Verdict int
+
+const (
+	Same       Verdict = iota // no significant difference
+	Better                    // significantly better
+	Slower                    // significantly worse, but within the threshold
+	Regression                // significantly worse by more than the threshold
+	New                       // only in the new set
+	Missing                   // only in the old set
+	Undirected                // the unit has no declared direction: not judged
+)
+
+var verdictNames = [...]string{"~", "better", "slower (within threshold)", "REGRESSION", "new", "MISSING in new", "no direction"}
+
+func (v Verdict) String() string { return verdictNames[v] }
+
+// Row is the comparison of one key.
+type Row struct {
+	Key
+	Old, New   benchmath.Summary // centers and intervals; zero when absent
+	OldN, NewN int
+	Exact      bool    // compared by best value, without statistics
+	Better     int     // +1 higher is better, -1 lower is better, 0 unknown
+	Delta      float64 // new/old - 1 of the centers
+	Slowdown   float64 // new/old - 1 (lower is better) or old/new - 1 (higher is better)
+	P          float64 // U-test p-value (0 for exact units)
+	Threshold  float64 // the threshold applied: max(Options.Threshold, floor)
+	Gated      bool    // whether this row can fail the comparison
+	Verdict    Verdict
+	Pos        Pos // first appearance in the old set, or in the new set if absent there
+}
+
+// Report is the result of Compare.
+type Report struct {
+	OldFile, NewFile string
+	Opts             Options
+	Rows             []Row    // sorted by package, unit, name
+	Problems         []string // parse errors, missing gated benchmarks, unusable samples
+}
+
+// Regressions returns the gated rows whose verdict is Regression.
+func (r *Report) Regressions() []Row {
+	var out []Row
+	for _, row := range r.Rows {
+		if row.Gated && row.Verdict == Regression {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// Fail reports whether the comparison blocks: a gated regression or any problem.
+func (r *Report) Fail() bool { return len(r.Regressions()) > 0 || len(r.Problems) > 0 }
+
+// Compare compares the new set with the old one.
+func Compare(old, new *Set, opt Options) *Report {
+	rep := &Report{OldFile: old.File, NewFile: new.File, Opts: opt}
+	for _, s := range []*Set{old, new} {
+		for _, err := range s.Errors {
+			rep.Problems = append(rep.Problems, "parse error: "+err.Error())
+		}
+	}
+	units, conflicts := mergeUnits(old.Units, new.Units)
+	rep.Problems = append(rep.Problems, conflicts...)
+
+	matched := make([]bool, len(opt.Gate))
+	gated := func(k Key) bool {
+		if len(opt.Gate) == 0 {
+			return true
+		}
+		g := false
+		for i, p := range opt.Gate {
+			if p.Match(k.Name) {
+				matched[i], g = true, true
+			}
+		}
+		return g
+	}
+
+	keys := append([]Key(nil), old.Keys...)
+	for _, k := range new.Keys {
+		if _, ok := old.Values[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	for _, k := range keys {
+		row := Row{Key: k, Gated: gated(k), Better: units.GetBetter(k.Unit)}
+		row.Exact = exact(units, k.Unit)
+		row.Threshold = math.Max(opt.Threshold, opt.Floor[k])
+		ov, inOld := old.Values[k]
+		nv, inNew := new.Values[k]
+		switch {
+		case !inNew:
+			row.OldN, row.Pos, row.Verdict = len(ov), old.First[k], Missing
+			if row.Gated {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s is missing from %s", row.Pos, k, new.File))
+			}
+		case !inOld:
+			row.NewN, row.Pos, row.Verdict = len(nv), new.First[k], New
+		default:
+			row.Pos = old.First[k]
+			rep.Problems = append(rep.Problems, compareRow(&row, ov, nv, th, opt.Confidence)...)
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	for i, p := range opt.Gate {
+		if !matched[i] {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("gate pattern %q matches no benchmark in %s or %s", p, old.File, new.File))
+		}
+	}
+	sort.SliceStable(rep.Rows, func(i, j int) bool {
+		a, b := rep.Rows[i].Key, rep.Rows[j].Key
+		if a.Pkg != b.Pkg {
+			return a.Pkg < b.Pkg
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		return a.Name < b.Name
+	})
+	return rep
+}
+
+// compareRow fills in the statistics and verdict of a key present in both
+// sets and returns the problems that prevent judging it.
+func compareRow(row *Row, ov, nv []float64, th *benchmath.Thresholds, confidence float64) []string {
+	so, sn := benchmath.NewSample(ov, th), benchmath.NewSample(nv, th)
+	row.OldN, row.NewN = len(ov), len(nv)
+	if row.Exact {
+		// Best value: the runtime's sporadic allocations only add to an
+		// exact unit, so the best of the sample is its steady state.
+		best := func(s *benchmath.Sample) float64 {
+			if row.Better > 0 {
+				return s.Values[len(s.Values)-1]
+			}
+			return s.Values[0]
+		}
+		ob, nb := best(so), best(sn)
+		row.Old = benchmath.Summary{Center: ob, Lo: so.Values[0], Hi: so.Values[len(so.Values)-1], Confidence: 1}
+		row.New = benchmath.Summary{Center: nb, Lo: sn.Values[0], Hi: sn.Values[len(sn.Values)-1], Confidence: 1}
+	} else {
+		row.Old = benchmath.AssumeNothing.Summary(so, confidence)
+		row.New = benchmath.AssumeNothing.Summary(sn, confidence)
+	}
+	row.Delta = ratio(row.New.Center, row.Old.Center) - 1
+	switch row.Better {
+	case -1:
+		row.Slowdown = ratio(row.New.Center, row.Old.Center) - 1
+	case +1:
+		row.Slowdown = ratio(row.Old.Center, row.New.Center) - 1
+	default:
+		row.Verdict = Undirected
+		return nil
+	}
+	if row.Exact {
+		switch {
+		case row.Slowdown > 0:
+			row.Verdict = Regression
+		case row.Slowdown < 0:
+			row.Verdict = Better
+		}
+		return nil
+	}
+	cmp := benchmath.AssumeNothing.Compare(so, sn)
+	row.P = cmp.P
+	var problems []string
+	if minP := uTestMinP(row.OldN, row.NewN); row.Gated && minP >= cmp.Alpha {
+		problems = append(problems, fmt.Sprintf("%s: %s: cannot judge: with %d+%d samples the U test's smallest p-value is %.3g >= alpha %g",
+			row.Pos, row.Key, row.OldN, row.NewN, minP, cmp.Alpha))
+	}
+	switch {
+	case cmp.P >= cmp.Alpha:
+		row.Verdict = Same
+	case row.Slowdown > row.Threshold:
+		row.Verdict = Regression
+	case row.Slowdown > 0:
+		row.Verdict = Slower
+	case row.Slowdown < 0:
+		row.Verdict = Better
+	}
+	return problems
+}
+
+// uTestMinP is the smallest two-sided p-value of the Mann-Whitney U test
+// with samples of sizes n1 and n2: both orderings that separate the samples
+// completely, 2 / C(n1+n2, n1).
+func uTestMinP(n1, n2 int) float64 {
+	lc, _ := math.Lgamma(float64(n1 + n2 + 1))
+	l1, _ := math.Lgamma(float64(n1 + 1))
+	l2, _ := math.Lgamma(float64(n2 + 1))
+	return math.Min(1, 2*math.Exp(l1+l2-lc))
+}
+
+// ratio returns a/b, treating 0/0 as 1 (two zero allocation counts agree).
+func ratio(a, b float64) float64 {
+	if a == b {
+		return 1
+	}
+	return a / b
+}
+
+// NoiseFloor returns, for every statistically compared key of an A/A
+// report (two runs of the same binary, interleaved), the absolute slowdown
+// it observed: the difference the gate measures when nothing changed. Used
+// as Options.Floor, it keeps the threshold of each benchmark at or above
+// the noise of this machine and job.
+func NoiseFloor(aa *Report) map[Key]float64 {
+	floor := map[Key]float64{}
+	for _, row := range aa.Rows {
+		if row.OldN > 0 && row.NewN > 0 && !row.Exact && row.Better != 0 {
+			floor[row.Key] = math.Abs(row.Slowdown)
+		}
+	}
+	return floor
+}
+
+// exact reports whether unit is compared exactly: as its metadata says, and
+// for allocs/op without metadata, since package testing reports it as an
+// integer count per operation.
+func exact(units benchfmt.UnitMetadataMap, unit string) bool {
+	if units.Get(unit, "assume") == nil {
+		return unit == "allocs/op"
+	}
+	return units.GetAssumption(unit) == benchmath.AssumeExact
+}
+
+// mergeUnits combines the unit metadata of two files, reporting the keys
+// the two declare differently.
+func mergeUnits(a, b benchfmt.UnitMetadataMap) (benchfmt.UnitMetadataMap, []string) {
+	m := benchfmt.UnitMetadataMap{}
+	for k, v := range a {
+		m[k] = v
+	}
+	var conflicts []string
+	for k, v := range b {
+		if have, ok := m[k]; ok && have.Value != v.Value {
+			f1, l1 := have.Pos()
+			f2, l2 := v.Pos()
+			conflicts = append(conflicts, fmt.Sprintf("%s:%d: unit %s: %s=%s, but %s:%d says %s=%s",
+				f1, l1, k.Unit, k.Key, have.Value, f2, l2, k.Key, v.Value))
+			continue
+		}
+		m[k] = v
+	}
+	return m, conflicts
+}
