@@ -54,7 +54,7 @@ var (
 //     the quadrature's requested accuracy on values <= 1;
 //   - limits: mmse(snr) = 1 - snr + O(snr^2) for snr -> 0 (E x^2 = 1), so
 //     |mmse(1e-8) - 1| <= 2e-8; mmse(snr) <= 1/(1+snr) -> 0 covers snr -> inf;
-//   - finite differences (central, step h): truncation h^2 |f”'|/6 plus
+//   - finite differences (central, step h): truncation h^2 |f3|/6 (f3 the third derivative) plus
 //     rounding 1e-12 |f|/h; the steps below keep both under the stated bound.
 func TestChannelIdentities(t *testing.T) {
 	props := gopter.NewProperties(propParams())
