@@ -40,6 +40,11 @@ type SEResult struct {
 	Informed float64
 }
 
+// HasSecondFixedPoint reports whether the informed start converged to a
+// different fixed point than the uninformed one (by more than 1e-9, the
+// accuracy THEORY.md 10 asks of SE fixed points).
+func (r SEResult) HasSecondFixedPoint() bool { return math.Abs(r.Informed-r.FixedPoint) > 1e-9 }
+
 // perfect is the MSE below which SE has reached the MSE = 0 fixed point
 // (mmse of a discrete prior underflows there, THEORY.md 8.1).
 const perfect = 1e-300
