@@ -32,6 +32,9 @@ func meanSE(v []float64) (mean, se float64) {
 // mmse_P(snr) (THEORY.md 6). 10^6 draws per case; the tolerance is 4.5
 // standard errors of the sample mean (no finite-size term: the channel is
 // scalar), so the chance of a false failure over the cases is below 1e-4.
+// The snr stays <= 10 (mmse >= 6e-3): beyond it the mmse of a discrete prior
+// is carried by misdecodings rarer than 1e-6 (SR(0.9) at snr 100: mmse 5e-8),
+// which 10^6 draws do not see, so the sample mean is no longer near-Gaussian.
 func TestScalarChannelMonteCarlo(t *testing.T) {
 	disc, err := prior.NewDiscrete("pam4", []float64{-3, -1, 1, 3}, []float64{1, 2, 2, 1})
 	if err != nil {
@@ -42,7 +45,7 @@ func TestScalarChannelMonteCarlo(t *testing.T) {
 	snrs := []float64{1.7519383939}
 	N := 1000000
 	if long() {
-		snrs = []float64{0.1, 1.7519383939, 10, 100}
+		snrs = []float64{0.1, 1.7519383939, 10}
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	errs := make([]float64, N)
@@ -61,9 +64,11 @@ func TestScalarChannelMonteCarlo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			worst = max(worst, math.Abs(mc-want)/se)
+			if se > 0 {
+				worst = max(worst, math.Abs(mc-want)/se)
+			}
 			if math.Abs(mc-want) > 4.5*se {
-				t.Errorf("%s snr %v: MC %.5f ± %.5f, mmse %.5f", p.Name(), snr, mc, se, want)
+				t.Errorf("%s snr %v: MC %.6g ± %.3g, mmse %.6g", p.Name(), snr, mc, se, want)
 			}
 		}
 	}

@@ -185,7 +185,63 @@ func mixtureBreaks(dst []float64, cs []Component, tau float64) []float64 {
 		}
 		upper = max(upper, mu+14*sd)
 	}
+	// Where two components' log-weights cross, the posterior switches over
+	// a width 1/|l_j' - l_k'|, which for atoms far apart at high snr
+	// ((s + tau)/|c_j - c_k|) is far below every sd: seed it explicitly.
+	for j := range cs {
+		for k := j + 1; k < len(cs); k++ {
+			dst = appendSwitch(dst, cs[j], cs[k], tau)
+		}
+	}
 	return append(dst, upper)
+}
+
+// appendSwitch appends the crossings r* >= 0 (by symmetry, |r*|) of the
+// log-weights l_j(r) = log w_j - log(2 pi t_j)/2 - (r - c_j)^2/(2 t_j),
+// t = s + tau, and r* ± m w for m in {1/2, 1, 2, 4, 8, 16}, w = 1/|l_j' - l_k'|
+// at r*.
+func appendSwitch(dst []float64, a, b Component, tau float64) []float64 {
+	ta, tb := a.Var+tau, b.Var+tau
+	// l_a - l_b = A r^2 + B r + C.
+	A := 1/(2*tb) - 1/(2*ta)
+	B := a.Mean/ta - b.Mean/tb
+	C := math.Log(a.Weight/b.Weight) - 0.5*math.Log(ta/tb) - a.Mean*a.Mean/(2*ta) + b.Mean*b.Mean/(2*tb)
+	var roots [2]float64
+	nr := 0
+	switch {
+	case math.Abs(A) <= 1e-12*(math.Abs(B)+1e-300):
+		if B != 0 {
+			roots[0], nr = -C/B, 1
+		}
+	default:
+		disc := B*B - 4*A*C
+		if disc < 0 {
+			return dst
+		}
+		q := -0.5 * (B + math.Copysign(math.Sqrt(disc), B))
+		roots[0], nr = q/A, 1
+		if q != 0 {
+			roots[1], nr = C/q, 2
+		}
+	}
+	for _, r := range roots[:nr] {
+		if math.IsNaN(r) || math.IsInf(r, 0) {
+			continue
+		}
+		slope := math.Abs(2*A*r + B)
+		if !(slope > 0) {
+			continue
+		}
+		w, c := 1/slope, math.Abs(r)
+		dst = append(dst, c)
+		for _, m := range [...]float64{0.5, 1, 2, 4, 8, 16} {
+			dst = append(dst, c+m*w)
+			if c-m*w > 0 {
+				dst = append(dst, c-m*w)
+			}
+		}
+	}
+	return dst
 }
 
 // validateMixture checks that cs is a probability mixture that is symmetric
@@ -310,4 +366,15 @@ func AsChannel(p Prior) (Channel, error) {
 		return nil, fmt.Errorf("prior %s: no scalar-channel posterior (want a Channel: Gaussian, bg, sr, Mixture or Density)", p.Name())
 	}
 	return c, nil
+}
+
+// quadIntegrate is MMSE's integral at a chosen relative tolerance (for tests
+// of the quadrature's convergence).
+func quadIntegrate(c Channel, tau float64, buf []float64, relTol float64) (float64, float64, bool) {
+	f := func(r float64) float64 {
+		_, v, lp := c.Posterior(r, tau)
+		return v * math.Exp(lp)
+	}
+	v, est, ok := quad.Integrate(f, c.QuadratureBreaks(buf, tau), quadAbsTol, relTol)
+	return 2 * v, est, ok
 }
