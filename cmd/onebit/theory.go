@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/seed05b1c944/onebit/core/prior"
+	"github.com/seed05b1c944/onebit/theory"
+)
+
+func init() {
+	register(command{
+		name:    "theory",
+		summary: "print a prediction: theory gauss|denoiser|phase|se --prior P --rate R [--encoder haar|gaussian] [--iters T] [--json]",
+		run:     runTheory,
+	})
+}
+
+// theoryResult is the JSON form of every theory subcommand: "value" is the
+// loss the prediction gives; the other fields depend on the prediction.
+type theoryResult struct {
+	Prediction string  `json:"prediction"`
+	Prior      string  `json:"prior"`
+	Rate       float64 `json:"rate"`
+	Encoder    string  `json:"encoder,omitempty"`
+	Value      float64 `json:"value"`
+	Formula    string  `json:"formula"`
+	Section    string  `json:"section"`
+	Conjecture bool    `json:"conjecture,omitempty"`
+	Note       string  `json:"note,omitempty"`
+
+	// denoiser
+	SNR *float64 `json:"snr,omitempty"`
+
+	// phase
+	IdentitySymmetric *float64           `json:"identity_symmetric,omitempty"`
+	IdentityPlusOne   *float64           `json:"identity_plus_one,omitempty"`
+	Rotation          *float64           `json:"rotation,omitempty"`
+	Winner            string             `json:"winner,omitempty"`
+	Critical          map[string]float64 `json:"critical,omitempty"`
+
+	// se
+	Algorithm          string    `json:"algorithm,omitempty"`
+	Trajectory         []float64 `json:"trajectory,omitempty"`
+	FixedPoint         *float64  `json:"fixed_point,omitempty"`
+	Iterations         int       `json:"iterations,omitempty"`
+	InformedFixedPoint *float64  `json:"informed_fixed_point,omitempty"`
+}
+
+func runTheory(args []string, stdout, stderr io.Writer) error {
+	const subs = "gauss, denoiser, phase or se"
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return usagef("want a prediction: %s", subs)
+	}
+	sub := args[0]
+	fs := newFlagSet("theory "+sub, stderr)
+	priorName := fs.String("prior", "gaussian", "prior: gaussian, bg:P or sr:P")
+	rate := fs.Float64("rate", math.NaN(), "rate r = n/d (phase: 1)")
+	encName := fs.String("encoder", "haar", "encoder ensemble: haar (row-orthogonal, r <= 1) or gaussian (i.i.d.)")
+	iters := fs.Int("iters", 0, "se: trajectory length (0: until the fixed point)")
+	damping := fs.Float64("damping", 0, "se: damping in [0, 1)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	p, err := prior.Parse(*priorName)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	enc, err := theory.ParseEncoder(*encName)
+	if err != nil {
+		return usagef("--encoder %q: want haar or gaussian", *encName)
+	}
+	if *iters < 0 {
+		return usagef("--iters %d: want T >= 0", *iters)
+	}
+	if !(*damping >= 0 && *damping < 1) {
+		return usagef("--damping %v: want a value in [0, 1)", *damping)
+	}
+	if sub == "phase" && math.IsNaN(*rate) {
+		*rate = 1
+	}
+	if math.IsNaN(*rate) {
+		return usagef("--rate is required")
+	}
+	if !(*rate > 0) || math.IsInf(*rate, 0) {
+		return usagef("--rate %v: want a finite r > 0", *rate)
+	}
+	r := *rate
+	res := theoryResult{Prediction: sub, Prior: p.Name(), Rate: r}
+	switch sub {
+	case "gauss":
+		res.Value, err = theory.GaussEquivalentLoss(r)
+		res.Section = "THEORY.md 1"
+		res.Formula = "1 - 2r/pi (r <= 1); (pi-2)/(pi-2+2r) (r > 1)"
+		if theory.IsConjecture(r) {
+			res.Conjecture = true
+			res.Note = "r > 1: the tight-frame value; that it is optimal is a conjecture checked numerically, not a theorem"
+		}
+	case "denoiser":
+		if enc == theory.Haar && r > 1 {
+			return usagef("--rate %v: the haar encoder needs r <= 1 (use --encoder gaussian)", r)
+		}
+		res.Encoder = enc.String()
+		var snr float64
+		if enc == theory.Haar {
+			snr, _ = theory.ShallowSNR(r)
+			res.Formula = "mmse_P(2r/(pi - 2r))"
+		} else {
+			snr, _ = theory.IIDShallowSNR(r)
+			res.Formula = "mmse_P(2r/pi)"
+		}
+		res.SNR = &snr
+		res.Section = "THEORY.md 5"
+		res.Value, err = theory.DenoiserLoss(p, r, enc)
+	case "phase":
+		if r != 1 {
+			return usagef("--rate %v: the identity-versus-rotation comparison is at r = 1", r)
+		}
+		ph := theory.PhaseR1(p)
+		res.IdentitySymmetric, res.IdentityPlusOne, res.Rotation = &ph.IdentitySymmetric, &ph.IdentityPlusOne, &ph.Rotation
+		res.Value, res.Winner = ph.Rotation, "rotation"
+		if ph.IdentityPlusOne < ph.Rotation {
+			res.Value, res.Winner = ph.IdentityPlusOne, "identity"
+		}
+		res.Section = "THEORY.md 4.1"
+		res.Formula = "identity: 1 - E|x|^2 (symmetric decoder or fair ties), 1 - E|x|^2/(1-q^2) (sign(0)=+1, affine); rotation: 1 - 2/pi"
+		res.Note = "value: the better structure with sign(0) = +1 and the best affine decoder"
+		if strings.HasPrefix(p.Name(), "sr:") {
+			res.Critical = map[string]float64{
+				"symmetric":       theory.CriticalSR(theory.FairCoin, theory.Symmetric),
+				"plus_one_affine": theory.CriticalSR(theory.PlusOne, theory.Affine),
+			}
+		}
+	case "se":
+		if enc == theory.Haar && r > 1 {
+			return usagef("--rate %v: VAMP needs a row-orthogonal (haar) encoder with r <= 1 (use --encoder gaussian)", r)
+		}
+		res.Encoder = enc.String()
+		res.Algorithm = map[theory.Encoder]string{theory.Haar: "vamp", theory.IIDGaussian: "gamp"}[enc]
+		var se theory.SEResult
+		se, err = theory.StateEvolution(p, r, enc, theory.SEOptions{Iters: *iters, Damping: *damping})
+		res.Value, res.Trajectory, res.Iterations = se.FixedPoint, se.Trajectory, se.Iterations
+		res.FixedPoint, res.InformedFixedPoint = &se.FixedPoint, &se.Informed
+		res.Section = "THEORY.md 7, 8"
+		res.Formula = map[theory.Encoder]string{
+			theory.Haar:        "gw = 1/mmse(gx) - gx, gx' = gw r I(sqrt(gw-1))/(1 - r I(sqrt(gw-1))), MSE = mmse(gx)",
+			theory.IIDGaussian: "mhat = (r/V) I(sqrt((1-V)/V)), V' = mmse(mhat)",
+		}[enc]
+		if se.HasSecondFixedPoint() {
+			res.Note = fmt.Sprintf("two fixed points: %.10g from the uninformed start (what the algorithm reaches), %.10g from the informed start", se.FixedPoint, se.Informed)
+		}
+	default:
+		return usagef("unknown prediction %q: want %s", sub, subs)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	return printTheory(stdout, res)
+}
+
+func printTheory(w io.Writer, res theoryResult) error {
+	fmt.Fprintf(w, "%s  prior %s  rate %g", res.Prediction, res.Prior, res.Rate)
+	if res.Encoder != "" {
+		fmt.Fprintf(w, "  encoder %s", res.Encoder)
+	}
+	fmt.Fprintf(w, "\nvalue %.10f   %s   (%s)\n", res.Value, res.Formula, res.Section)
+	if res.SNR != nil {
+		fmt.Fprintf(w, "snr %.10f\n", *res.SNR)
+	}
+	if res.Rotation != nil {
+		fmt.Fprintf(w, "identity (symmetric decoder / fair ties) %.6f\nidentity (sign(0)=+1, affine decoder)    %.6f\nrotation                                 %.6f\nwinner %s\n",
+			*res.IdentitySymmetric, *res.IdentityPlusOne, *res.Rotation, res.Winner)
+		for _, k := range []string{"symmetric", "plus_one_affine"} {
+			if v, ok := res.Critical[k]; ok {
+				fmt.Fprintf(w, "critical p (%s) %.10f\n", k, v)
+			}
+		}
+	}
+	if res.FixedPoint != nil {
+		fmt.Fprintf(w, "%s fixed point %.10f after %d iterations; informed start %.10g\n", res.Algorithm, *res.FixedPoint, res.Iterations, *res.InformedFixedPoint)
+		for t, v := range res.Trajectory {
+			fmt.Fprintf(w, "t=%d  %.10f\n", t+1, v)
+		}
+	}
+	if res.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", res.Note)
+	}
+	return nil
+}
