@@ -8,7 +8,6 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/leanovate/gopter"
@@ -22,9 +21,6 @@ import (
 	"github.com/seed05b1c944/onebit/core/train"
 	"github.com/seed05b1c944/onebit/experiment"
 )
-
-// long reports whether the thorough sizes were asked for.
-func long() bool { return os.Getenv("ONEBIT_LONG") != "" }
 
 func params(seed int64, cases int) *gopter.TestParameters {
 	p := gopter.DefaultTestParametersWithSeed(seed)
