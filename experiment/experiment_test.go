@@ -85,3 +85,46 @@ func TestInvalidConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodersAndLayersOutputs: tiny runs write every output file, and the
+// reported predictions are the theory values they claim to be.
+func TestDecodersAndLayersOutputs(t *testing.T) {
+	root := t.TempDir()
+	dc := DecodersConfig{Dim: 60, Matrices: 1, Signals: 20, Layers: []int{2, 3}, Priors: []string{"bg:0.3"}, Rates: []float64{0.5, 1}, Seed: 1, OutDir: filepath.Join(root, "decoders")}
+	pts, err := RunDecoders(context.Background(), dc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDecoders(dc, pts); err != nil {
+		t.Fatal(err)
+	}
+	// VAMP's first layer is the shallow + denoiser decoder (THEORY.md 7.2), so the
+	// T = 1 prediction and the denoiser prediction must agree to quadrature accuracy.
+	for _, p := range pts {
+		if len(p.MultiLayer) != 2 || p.MultiLayer[1].Prediction > p.MultiLayer[0].Prediction+1e-12 || p.FixedPoint > p.MultiLayer[1].Prediction+1e-12 {
+			t.Errorf("%s r=%v: SE predictions not decreasing with depth: %+v fixed point %v", p.Prior, p.Rate, p.MultiLayer, p.FixedPoint)
+		}
+		if p.Denoiser.Prediction > p.Linear.Prediction {
+			t.Errorf("%s r=%v: denoiser prediction %v above linear %v", p.Prior, p.Rate, p.Denoiser.Prediction, p.Linear.Prediction)
+		}
+	}
+	lc := LayersConfig{Dim: 80, Signals: 8, Iters: 4, Cases: []LayersCase{{"bg:0.3", 1}}, Seed: 1, OutDir: filepath.Join(root, "layers")}
+	rs, err := RunLayers(context.Background(), lc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLayers(lc, rs); err != nil {
+		t.Fatal(err)
+	}
+	if err := AssembleReport(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"decoders/decoders.csv", "decoders/decoders.json", "decoders/decoders-bg0_3.png", "layers/layers.csv", "layers/layers.json", "layers/layers.png", "REPORT.md"} {
+		if st, err := os.Stat(filepath.Join(root, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, err := RunDecoders(context.Background(), DecodersConfig{Dim: 10, Matrices: 1, Signals: 4, Layers: []int{1}, Priors: []string{"bg:0.3"}, Rates: []float64{1.5}}); err == nil {
+		t.Error("rate 1.5 with a row-orthogonal encoder: no error")
+	}
+}

@@ -61,8 +61,10 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 	pl.Y.Label.Text = "loss (1/d) E||x - x_hat||^2"
 	pl.X.Scale = plot.LogScale{}
 	pl.X.Tick.Marker = plot.ConstantTicks(logTicks(c.Ps))
-	pl.Legend.Top = true
-	pl.Legend.Left = false
+	pl.Legend.Top = false
+	pl.Legend.Left = true
+	pl.Legend.XOffs = vg.Points(10)
+	pl.Legend.YOffs = vg.Points(10)
 	pMin := c.Ps[0]
 	for _, p := range c.Ps {
 		pMin = min(pMin, p)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/seed05b1c944/onebit/experiment"
 )
@@ -15,26 +17,34 @@ func init() {
 	register(command{name: "reproduce", summary: "run the experiments and write results/ (CSV, JSON, PNG, REPORT.md)", run: runReproduce})
 }
 
+var experimentNames = []string{"sparsity", "decoders", "layers"}
+
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("reproduce", stderr)
-	scale := fs.String("scale", "small", "experiment size: small (built-in defaults, minutes) or paper (larger d)")
+	scale := fs.String("scale", "small", "experiment size: small (built-in defaults, minutes) or paper (larger d, into <out>/paper)")
 	out := fs.String("out", "results", "results directory")
 	seed := fs.Uint64("seed", 1, "base random seed")
+	only := fs.String("only", strings.Join(experimentNames, ","), "comma-separated experiments to run: "+strings.Join(experimentNames, ", "))
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var sp experiment.SparsityConfig
-	switch *scale {
-	case "small":
-		sp = experiment.SparsityDefaults()
-	case "paper":
-		sp = experiment.SparsityPaper()
-	default:
+	if *scale != "small" && *scale != "paper" {
 		return usagef("flag -scale: %q, want small or paper", *scale)
 	}
 	if *out == "" {
 		return usagef("flag -out: empty directory name")
+	}
+	run := map[string]bool{}
+	for _, e := range strings.Split(*only, ",") {
+		if !slices.Contains(experimentNames, e) {
+			return usagef("flag -only: unknown experiment %q, want some of %s", e, strings.Join(experimentNames, ", "))
+		}
+		run[e] = true
+	}
+	root := *out
+	if *scale == "paper" {
+		root = filepath.Join(*out, "paper")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -42,22 +52,54 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if *quiet {
 		log = nil
 	}
-	sp.Seed, sp.OutDir, sp.Log = *seed, filepath.Join(*out, "sparsity"), log
-	if *scale == "paper" {
-		sp.OutDir = filepath.Join(*out, "paper", "sparsity")
+	if run["sparsity"] {
+		c := experiment.SparsityDefaults()
+		if *scale == "paper" {
+			c = experiment.SparsityPaper()
+		}
+		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "sparsity"), log
+		fmt.Fprintf(stderr, "sparsity: linear decoder on BG(p), d = %d, %d points\n", c.Dim, len(c.Ps)*len(c.Rates))
+		pts, err := experiment.RunSparsity(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteSparsity(c, pts); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(stderr, "sparsity: linear decoder on BG(p), d = %d, %d points\n", sp.Dim, len(sp.Ps)*len(sp.Rates))
-	pts, err := experiment.RunSparsity(ctx, sp)
-	if err != nil {
-		return err
+	if run["decoders"] {
+		c := experiment.DecodersDefaults()
+		if *scale == "paper" {
+			c = experiment.DecodersPaper()
+		}
+		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "decoders"), log
+		fmt.Fprintf(stderr, "decoders: linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points\n", c.Dim, len(c.Priors)*len(c.Rates))
+		pts, err := experiment.RunDecoders(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteDecoders(c, pts); err != nil {
+			return err
+		}
 	}
-	if err := experiment.WriteSparsity(sp, pts); err != nil {
-		return err
+	if run["layers"] {
+		c := experiment.LayersDefaults()
+		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "layers"), log
+		if *scale == "paper" {
+			c.Signals = 256
+		}
+		fmt.Fprintf(stderr, "layers: per-layer MSE of VAMP and GAMP against state evolution, d = %d, %d cases\n", c.Dim, len(c.Cases))
+		rs, err := experiment.RunLayers(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteLayers(c, rs); err != nil {
+			return err
+		}
 	}
-	root := filepath.Dir(sp.OutDir)
 	if err := experiment.AssembleReport(root); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s and %s\n", sp.OutDir, filepath.Join(root, "REPORT.md"))
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(root, "REPORT.md"))
 	return nil
 }

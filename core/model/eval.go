@@ -48,12 +48,15 @@ func MonteCarloLoss(m *Autoencoder[float64], p prior.Prior, rng *rand.Rand, n in
 			c = append(c, s/float64(d))
 		}
 	}
-	return controlVariate(l, c, 1), nil
+	return ControlVariate(l, c, 1), nil
 }
 
-// controlVariate returns mean(l) - beta (mean(c) - mu) with beta fitted by
-// least squares, and the standard error from the residuals (n - 2 degrees of freedom).
-func controlVariate(l, c []float64, mu float64) Estimate {
+// ControlVariate estimates E l from samples l_i paired with a control c_i of
+// known mean mu: mean(l) - beta (mean(c) - mu) with beta = cov(l, c)/var(c)
+// fitted by least squares, and its standard error from the residuals
+// (n - 2 degrees of freedom). With c = ||x||^2/d (mu = 1) it removes the
+// loss fluctuations due to the signal's energy (THEORY.md 10).
+func ControlVariate(l, c []float64, mu float64) Estimate {
 	n := float64(len(l))
 	var ml, mc float64
 	for i := range l {
