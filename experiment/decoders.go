@@ -3,9 +3,9 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"io"
 	"slices"
 
 	"github.com/seed05b1c944/onebit/core/amp"
