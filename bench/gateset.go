@@ -29,6 +29,10 @@ var GateSet = []string{
 	"BenchmarkGemm/f32/(NN|NT|TN)/256x256x128$",
 	"BenchmarkGemm/f64/(NN|NT|TN)/256x256x128$",
 	"BenchmarkGemm/f32/NN/1024x784x392$",
+	"BenchmarkTrainStep/population/bg0.1/d200-n200$",
+	"BenchmarkTrainStep/sgd/d256-n128-batch256$",
+	"BenchmarkStateEvolution/vamp/bg0.1-r1$",
+	"BenchmarkMMSE/bg:0.1$",
 }
 
 // Units gives, for each unit a benchmark here reports, its benchfmt unit
@@ -47,6 +51,7 @@ var Units = map[string]string{
 	"GFLOP/s":    "better=higher assume=nothing",
 	"cpu-sec/op": "better=lower assume=nothing",
 	"samples/s":  "better=higher assume=nothing",
+	"masks/s":    "better=higher assume=nothing",
 	"allocs/op":  "better=lower assume=exact",
 	"B/op":       "better=lower assume=nothing",
 }

@@ -97,8 +97,12 @@ func (m *Autoencoder[T]) NewWorkspace(batch int) *Workspace[T] {
 	}
 }
 
-// rows returns the first r rows of each buffer.
+// rows returns the first r rows of each buffer (the buffers themselves, with
+// no allocation, for a full batch).
 func (w *Workspace[T]) rows(r int) (z, s, xh *mat.Dense[T]) {
+	if r == w.Z.Rows {
+		return w.Z, w.S, w.XHat
+	}
 	return w.Z.View(0, 0, r, w.Z.Cols), w.S.View(0, 0, r, w.S.Cols), w.XHat.View(0, 0, r, w.XHat.Cols)
 }
 

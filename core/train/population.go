@@ -71,6 +71,42 @@ func GaussianScale(p prior.Prior) (float64, bool) {
 // of data from p (Gaussian or BG) and returns the loss trajectory (one value
 // per step, the loss before that step's update, averaged over its masks).
 func Population(ctx context.Context, m *model.Autoencoder[float64], p prior.Prior, rng *rand.Rand, cfg PopulationConfig) ([]float64, error) {
+	run, err := NewPopulationRun(m, p, rng, cfg)
+	if err != nil {
+		return nil, err
+	}
+	losses := make([]float64, 0, run.cfg.Steps)
+	for step := 1; step <= run.cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return losses, err
+		}
+		loss, err := run.Step(step)
+		if err != nil {
+			return losses, err
+		}
+		losses = append(losses, loss)
+		if cfg.Progress != nil {
+			cfg.Progress(step, run.cfg.Steps, loss)
+		}
+	}
+	return losses, nil
+}
+
+// PopulationRun is the state of a population-GD run: the model, the
+// settings with their defaults filled in, and the workspaces, so that Step
+// allocates nothing.
+type PopulationRun struct {
+	m     *model.Autoencoder[float64]
+	rng   *rand.Rand
+	cfg   PopulationConfig
+	act   float64
+	exact bool
+	pg    *PopulationGrad
+	upd   *mat.Dense[float64]
+}
+
+// NewPopulationRun validates cfg, fills in its defaults and allocates the workspaces.
+func NewPopulationRun(m *model.Autoencoder[float64], p prior.Prior, rng *rand.Rand, cfg PopulationConfig) (*PopulationRun, error) {
 	act, ok := GaussianScale(p)
 	if !ok {
 		return nil, fmt.Errorf("train: the population trainer needs Gaussian or BG data, got %s; use the SGD trainer", p.Name())
@@ -96,70 +132,66 @@ func Population(ctx context.Context, m *model.Autoencoder[float64], p prior.Prio
 	if cfg.Steps < 0 || cfg.Masks < 0 || cfg.LRA < 0 || cfg.LRB < 0 || cfg.ClipB < 0 {
 		return nil, fmt.Errorf("train: negative population setting %+v", cfg)
 	}
-	pg := NewPopulationGrad(m.Dim(), m.Bits())
-	losses := make([]float64, 0, cfg.Steps)
-	upd := mat.New[float64](m.Bits(), m.Dim())
-	for step := 1; step <= cfg.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return losses, err
+	return &PopulationRun{m: m, rng: rng, cfg: cfg, act: act, exact: exact,
+		pg: NewPopulationGrad(m.Dim(), m.Bits()), upd: mat.New[float64](m.Bits(), m.Dim())}, nil
+}
+
+// Step performs gradient step number step (1-based; it sets the learning-rate
+// schedule) and returns the loss before the update.
+func (run *PopulationRun) Step(step int) (float64, error) {
+	m, cfg, pg, upd := run.m, run.cfg, run.pg, run.upd
+	lrA, lrB := cfg.LRA, cfg.LRB
+	if !run.exact && !cfg.NoDecay && float64(step) > 0.6*float64(cfg.Steps) {
+		lrA, lrB = 0.2*lrA, 0.2*lrB
+	}
+	pg.Reset(m)
+	for k := 0; k < cfg.Masks; k++ {
+		pg.AddMask(m, pg.SampleMask(run.rng, run.act), run.act, 1/float64(cfg.Masks))
+	}
+	loss := pg.Loss
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("train: population loss is %v at step %d; training diverged", loss, step)
+	}
+	// Encoder step from the gradient at the current (A, B).
+	d := float64(m.Dim())
+	for i := 0; i < m.Bits(); i++ {
+		u := upd.Row(i)
+		var nu float64
+		for j, g := range pg.GradB.Row(i) {
+			u[j] = lrB * d * g
+			nu += u[j] * u[j]
 		}
-		lrA, lrB := cfg.LRA, cfg.LRB
-		if !exact && !cfg.NoDecay && float64(step) > 0.6*float64(cfg.Steps) {
-			lrA, lrB = 0.2*lrA, 0.2*lrB
-		}
-		pg.Reset(m)
-		for k := 0; k < cfg.Masks; k++ {
-			pg.AddMask(m, pg.SampleMask(rng, act), act, 1/float64(cfg.Masks))
-		}
-		loss := pg.Loss
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return losses, fmt.Errorf("train: population loss is %v at step %d; training diverged", loss, step)
-		}
-		losses = append(losses, loss)
-		// Encoder step from the gradient at the current (A, B).
-		d := float64(m.Dim())
-		for i := 0; i < m.Bits(); i++ {
-			u := upd.Row(i)
-			var nu float64
-			for j, g := range pg.GradB.Row(i) {
-				u[j] = lrB * d * g
-				nu += u[j] * u[j]
+		if cfg.ClipB > 0 && nu > cfg.ClipB*cfg.ClipB {
+			f := cfg.ClipB / math.Sqrt(nu)
+			for j := range u {
+				u[j] *= f
 			}
-			if cfg.ClipB > 0 && nu > cfg.ClipB*cfg.ClipB {
-				f := cfg.ClipB / math.Sqrt(nu)
-				for j := range u {
-					u[j] *= f
-				}
-			}
-		}
-		// Decoder step: A <- A - lrA (A C - M^T), or A = M^T C^-1.
-		if cfg.OptimalA {
-			if err := pg.OptimalDecoder(m.A); err != nil {
-				return losses, fmt.Errorf("train: step %d: %w", step, err)
-			}
-		} else {
-			pg.DecoderStep(m.A, lrA)
-		}
-		for i := 0; i < m.Bits(); i++ {
-			b := m.B.Row(i)
-			var nb float64
-			for j, u := range upd.Row(i) {
-				b[j] -= u
-				nb += b[j] * b[j]
-			}
-			if nb == 0 || math.IsNaN(nb) {
-				return losses, fmt.Errorf("train: encoder row %d degenerate at step %d", i, step)
-			}
-			f := 1 / math.Sqrt(nb)
-			for j := range b {
-				b[j] *= f
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(step, cfg.Steps, loss)
 		}
 	}
-	return losses, nil
+	// Decoder step: A <- A - lrA (A C - M^T), or A = M^T C^-1.
+	if cfg.OptimalA {
+		if err := pg.OptimalDecoder(m.A); err != nil {
+			return loss, fmt.Errorf("train: step %d: %w", step, err)
+		}
+	} else {
+		pg.DecoderStep(m.A, lrA)
+	}
+	for i := 0; i < m.Bits(); i++ {
+		b := m.B.Row(i)
+		var nb float64
+		for j, u := range upd.Row(i) {
+			b[j] -= u
+			nb += b[j] * b[j]
+		}
+		if nb == 0 || math.IsNaN(nb) {
+			return loss, fmt.Errorf("train: encoder row %d degenerate at step %d", i, step)
+		}
+		f := 1 / math.Sqrt(nb)
+		for j := range b {
+			b[j] *= f
+		}
+	}
+	return loss, nil
 }
 
 // PopulationGrad accumulates, over support masks a, the closed-form
@@ -187,8 +219,10 @@ type PopulationGrad struct {
 	h     *mat.Dense[float64] // H~ - diag(h), n x n
 	hb    *mat.Dense[float64] // (H~ - diag h) B_S
 	anext *mat.Dense[float64] // next decoder, d x n
-	supp  []int
-	kinv  []float64
+	// Compact n x |a| headers over bs, at and hb, set per mask (no allocation).
+	bsv, atv, hbv mat.Dense[float64]
+	supp          []int
+	kinv          []float64
 }
 
 // NewPopulationGrad allocates the workspaces for dimension d and n bits.
@@ -247,7 +281,10 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 		}
 		return
 	}
-	bs, at := g.bs.View(0, 0, n, s), g.at.View(0, 0, n, s)
+	g.bsv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.bs.Data[:n*s]}
+	g.atv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.at.Data[:n*s]}
+	g.hbv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.hb.Data[:n*s]}
+	bs, at := &g.bsv, &g.atv
 	for i := 0; i < n; i++ {
 		brow, bsr, atr := m.B.Row(i), bs.Row(i), at.Row(i)
 		for c, j := range supp {
@@ -297,7 +334,7 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 	}
 	g.Loss += weight * loss / d
 	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns.
-	hb := g.hb.View(0, 0, n, s)
+	hb := &g.hbv
 	mat.Mul(hb, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 0)
 	for i := 0; i < n; i++ {
 		gr, hr := g.GradB.Row(i), hb.Row(i)

@@ -63,6 +63,42 @@ func (a *adam) step(w, g []float32, lr float64, t int) {
 //
 // with E = X_hat - X. It returns the batch loss per step (float64).
 func SGD(ctx context.Context, m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg SGDConfig) ([]float64, error) {
+	run, err := NewSGDRun(m, p, rng, cfg)
+	if err != nil {
+		return nil, err
+	}
+	losses := make([]float64, 0, run.cfg.Steps)
+	for step := 1; step <= run.cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return losses, err
+		}
+		loss, err := run.Step(step)
+		if err != nil {
+			return losses, err
+		}
+		losses = append(losses, loss)
+		if cfg.Progress != nil {
+			cfg.Progress(step, run.cfg.Steps, loss)
+		}
+	}
+	return losses, nil
+}
+
+// SGDRun is the state of an SGD run; Step allocates nothing.
+type SGDRun struct {
+	m      *model.Autoencoder[float32]
+	p      prior.Prior
+	rng    *rand.Rand
+	cfg    SGDConfig
+	ws     *model.Workspace[float32]
+	x, e   *mat.Dense[float32]
+	dz     *mat.Dense[float32]
+	ga, gb *mat.Dense[float32]
+	oa, ob *adam
+}
+
+// NewSGDRun validates cfg, fills in its defaults and allocates the workspaces.
+func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg SGDConfig) (*SGDRun, error) {
 	if cfg.Steps == 0 {
 		cfg.Steps = 3000
 	}
@@ -76,67 +112,62 @@ func SGD(ctx context.Context, m *model.Autoencoder[float32], p prior.Prior, rng 
 		return nil, fmt.Errorf("train: invalid SGD setting %+v", cfg)
 	}
 	d, n, N := m.Dim(), m.Bits(), cfg.Batch
-	ws := m.NewWorkspace(N)
-	x := mat.New[float32](N, d)
-	e := mat.New[float32](N, d)
-	dz := mat.New[float32](N, n)
-	ga, gb := mat.New[float32](d, n), mat.New[float32](n, d)
-	oa, ob := newAdam(len(m.A.Data)), newAdam(len(m.B.Data))
-	losses := make([]float64, 0, cfg.Steps)
+	return &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
+		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n),
+		ga: mat.New[float32](d, n), gb: mat.New[float32](n, d),
+		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}, nil
+}
+
+// Step draws a fresh batch, takes Adam step number step (1-based; it sets
+// the surrogate's annealing) and returns the batch loss before the update.
+func (run *SGDRun) Step(step int) (float64, error) {
+	m, cfg, x, e, dz := run.m, run.cfg, run.x, run.e, run.dz
+	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
-	for step := 1; step <= cfg.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return losses, err
-		}
-		prior.Fill(p, rng, x.Data)
-		z, s, xh := m.Forward(ws, x)
-		var loss float64
-		for i, v := range xh.Data {
-			r := v - x.Data[i]
-			e.Data[i] = r
-			loss += float64(r) * float64(r)
-		}
-		loss /= float64(N * d)
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return losses, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
-		}
-		losses = append(losses, loss)
-		mat.Mul(ga, scale, e, kernel.Trans, s, kernel.NoTrans, 0)
-		mat.Mul(dz, scale, e, kernel.NoTrans, m.A, kernel.NoTrans, 0)
-		beta := float32(math.Pow(30, float64(step-1)/float64(max(cfg.Steps-1, 1))))
-		for i, zi := range z.Data {
-			switch cfg.Surrogate {
-			case AnnealedTanh:
-				t := float32(math.Tanh(float64(beta * zi)))
-				dz.Data[i] *= beta * (1 - t*t)
-			default:
-				if zi > 1 || zi < -1 {
-					dz.Data[i] = 0
-				}
+	prior.Fill(run.p, run.rng, x.Data)
+	z, s, xh := m.Forward(run.ws, x)
+	var loss float64
+	for i, v := range xh.Data {
+		r := v - x.Data[i]
+		e.Data[i] = r
+		loss += float64(r) * float64(r)
+	}
+	loss /= float64(N * d)
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
+	}
+	mat.Mul(run.ga, scale, e, kernel.Trans, s, kernel.NoTrans, 0)
+	mat.Mul(dz, scale, e, kernel.NoTrans, m.A, kernel.NoTrans, 0)
+	beta := float32(math.Pow(30, float64(step-1)/float64(max(cfg.Steps-1, 1))))
+	for i, zi := range z.Data {
+		switch cfg.Surrogate {
+		case AnnealedTanh:
+			t := float32(math.Tanh(float64(beta * zi)))
+			dz.Data[i] *= beta * (1 - t*t)
+		default:
+			if zi > 1 || zi < -1 {
+				dz.Data[i] = 0
 			}
-		}
-		mat.Mul(gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
-		oa.step(m.A.Data, ga.Data, cfg.LR, step)
-		ob.step(m.B.Data, gb.Data, cfg.LR, step)
-		if !cfg.KeepScale {
-			for i := 0; i < n; i++ {
-				b := m.B.Row(i)
-				var nb float64
-				for _, v := range b {
-					nb += float64(v) * float64(v)
-				}
-				if nb == 0 {
-					return losses, fmt.Errorf("train: encoder row %d vanished at step %d", i, step)
-				}
-				f := float32(1 / math.Sqrt(nb))
-				for j := range b {
-					b[j] *= f
-				}
-			}
-		}
-		if cfg.Progress != nil {
-			cfg.Progress(step, cfg.Steps, loss)
 		}
 	}
-	return losses, nil
+	mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	run.oa.step(m.A.Data, run.ga.Data, cfg.LR, step)
+	run.ob.step(m.B.Data, run.gb.Data, cfg.LR, step)
+	if !cfg.KeepScale {
+		for i := 0; i < n; i++ {
+			b := m.B.Row(i)
+			var nb float64
+			for _, v := range b {
+				nb += float64(v) * float64(v)
+			}
+			if nb == 0 {
+				return loss, fmt.Errorf("train: encoder row %d vanished at step %d", i, step)
+			}
+			f := float32(1 / math.Sqrt(nb))
+			for j := range b {
+				b[j] *= f
+			}
+		}
+	}
+	return loss, nil
 }
