@@ -1,0 +1,5 @@
+//go:build !purego
+
+package kernel
+
+var tiers = []*tier{goTier}
