@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -30,15 +31,36 @@ func forEachTier(t *testing.T, f func(t *testing.T, tr *tier)) {
 	}
 }
 
+// TestTierSelected checks run-time dispatch: the best available tier is
+// active, tiers switched off by GODEBUG (cpu.avx512f=off, cpu.avx2=off) or by
+// the purego build tag are absent, and the pure-Go tier is always last.
 func TestTierSelected(t *testing.T) {
-	// The first available tier is the active one at start-up; the test run
-	// under each GODEBUG setting in `make test-kernel-tiers` prints it.
 	if TierName() != tiers[0].name {
 		t.Fatalf("active tier %q, want %q", TierName(), tiers[0].name)
 	}
-	t.Logf("tiers available: %d, active: %s", len(tiers), TierName())
-	if want := os.Getenv("ONEBIT_WANT_TIER"); want != "" && want != TierName() {
-		t.Fatalf("ONEBIT_WANT_TIER=%s but active tier is %s", want, TierName())
+	if tiers[len(tiers)-1] != goTier {
+		t.Fatalf("last tier %q, want go", tiers[len(tiers)-1].name)
+	}
+	names := map[string]bool{}
+	for _, tr := range tiers {
+		names[tr.name] = true
+	}
+	t.Logf("GODEBUG=%q purego=%v: tiers %v, active %s", os.Getenv("GODEBUG"), puregoBuild, names, TierName())
+	godebug := os.Getenv("GODEBUG")
+	forbid := map[string]bool{}
+	if puregoBuild {
+		forbid["avx512"], forbid["avx2"] = true, true
+	}
+	if strings.Contains(godebug, "cpu.avx512f=off") {
+		forbid["avx512"] = true
+	}
+	if strings.Contains(godebug, "cpu.avx2=off") {
+		forbid["avx512"], forbid["avx2"] = true, true
+	}
+	for name := range forbid {
+		if names[name] {
+			t.Errorf("tier %s available although disabled", name)
+		}
 	}
 }
 

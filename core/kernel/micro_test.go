@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -18,6 +19,20 @@ func TestMicroKernelsMatchTwin(t *testing.T) {
 		t.Run("f32", func(t *testing.T) { checkMicro(t, &tr.f32) })
 		t.Run("f64", func(t *testing.T) { checkMicro(t, &tr.f64) })
 	})
+	// Every generated tile, including those the tiers do not use, on the
+	// ISAs this process may run.
+	for _, tr := range tiers {
+		for i := range variants32 {
+			if variants32[i].name == tr.name {
+				t.Run(fmt.Sprintf("%s/f32/%dx%d", tr.name, variants32[i].mr, variants32[i].nr), func(t *testing.T) { checkMicro(t, &variants32[i]) })
+			}
+		}
+		for i := range variants64 {
+			if variants64[i].name == tr.name {
+				t.Run(fmt.Sprintf("%s/f64/%dx%d", tr.name, variants64[i].mr, variants64[i].nr), func(t *testing.T) { checkMicro(t, &variants64[i]) })
+			}
+		}
+	}
 }
 
 func checkMicro[T float32 | float64](t *testing.T, mk *microKernel[T]) {

@@ -1,0 +1,4 @@
+package main
+
+// elementwise emits the vectorised elementwise kernels.
+func elementwise() {}
