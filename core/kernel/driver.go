@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -65,7 +66,7 @@ func gemmDriver[T float32 | float64](mk *microKernel[T], tA, tB Transpose, m, n,
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	threads := Threads()
+	threads := min(Threads(), runtime.GOMAXPROCS(0))
 	// Below about 2^18 multiply-adds, waking another goroutine costs more
 	// than it saves.
 	if m*n*k < 1<<18 {
@@ -102,7 +103,7 @@ const (
 )
 
 // gemmJob holds one Gemm call's arguments and its packing workspaces; jobs are
-// recycled through a sync.Pool so hot calls do not allocate.
+// recycled (see jobs32) so hot calls do not allocate.
 type gemmJob[T float32 | float64] struct {
 	mk               *microKernel[T]
 	tA, tB           Transpose
@@ -125,19 +126,36 @@ type gemmJob[T float32 | float64] struct {
 	ownerNc          int
 }
 
-var jobPool32, jobPool64 sync.Pool
+// jobs32 and jobs64 keep finished jobs (and their packing buffers) for
+// reuse. Unlike a sync.Pool they are not emptied by the garbage collector,
+// so steady-state calls never allocate; they hold at most one job per
+// concurrent Gemm call.
+var jobs32 jobList[float32]
+var jobs64 jobList[float64]
 
-func poolFor[T float32 | float64]() *sync.Pool {
+type jobList[T float32 | float64] struct {
+	mu   sync.Mutex
+	free []*gemmJob[T]
+}
+
+func jobsFor[T float32 | float64]() *jobList[T] {
 	var z T
 	if unsafe.Sizeof(z) == 4 {
-		return &jobPool32
+		return any(&jobs32).(*jobList[T])
 	}
-	return &jobPool64
+	return any(&jobs64).(*jobList[T])
 }
 
 // getJob returns a job whose workspaces fit mk's blocks for up to threads parts.
 func getJob[T float32 | float64](mk *microKernel[T], threads int) *gemmJob[T] {
-	j, _ := poolFor[T]().Get().(*gemmJob[T])
+	var j *gemmJob[T]
+	l := jobsFor[T]()
+	l.mu.Lock()
+	if n := len(l.free); n > 0 {
+		j = l.free[n-1]
+		l.free = l.free[:n-1]
+	}
+	l.mu.Unlock()
 	if j == nil || j.ownerName != mk.name || j.ownerMr != mk.mr || j.ownerNr != mk.nr ||
 		j.ownerMc != mk.mc || j.ownerKc != mk.kc || j.ownerNc != mk.nc {
 		j = &gemmJob[T]{ownerName: mk.name, ownerMr: mk.mr, ownerNr: mk.nr, ownerMc: mk.mc, ownerKc: mk.kc, ownerNc: mk.nc}
@@ -151,7 +169,12 @@ func getJob[T float32 | float64](mk *microKernel[T], threads int) *gemmJob[T] {
 	return j
 }
 
-func putJob[T float32 | float64](j *gemmJob[T]) { poolFor[T]().Put(j) }
+func putJob[T float32 | float64](j *gemmJob[T]) {
+	l := jobsFor[T]()
+	l.mu.Lock()
+	l.free = append(l.free, j)
+	l.mu.Unlock()
+}
 
 // run executes part p of the current phase.
 func (j *gemmJob[T]) run(p int) {

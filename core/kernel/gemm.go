@@ -28,7 +28,8 @@ var maxThreads atomic.Int64
 func init() { maxThreads.Store(int64(runtime.GOMAXPROCS(0))) }
 
 // SetThreads bounds the number of goroutines a kernel call may use (at least 1)
-// and returns the previous bound. The default is GOMAXPROCS at start-up.
+// and returns the previous bound. The default is GOMAXPROCS at start-up; a
+// call also never uses more than the current GOMAXPROCS.
 // It is safe to call concurrently with running kernels, which use the bound
 // read at their start.
 func SetThreads(n int) int {
