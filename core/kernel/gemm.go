@@ -61,6 +61,12 @@ func Gemm[T Float](tA, tB Transpose, m, n, k int, alpha T, a []T, lda int, b []T
 	gemmDriver(&activeTier().f64, tA, tB, m, n, k, float64(alpha), asF64(a), lda, asF64(b), ldb, float64(beta), asF64(c), ldc)
 }
 
+// unsafe4 reports whether T is a 4-byte (float32-based) type.
+func unsafe4[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
+}
+
 // asF32 reinterprets a slice of a type whose underlying type is float32.
 func asF32[T Float](s []T) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))

@@ -3315,3 +3315,129 @@ fmaLoopAvx2F64_loop:
 fmaLoopAvx2F64_done:
 	VZEROUPPER
 	RET
+
+// func signAvx2F32(dst *float32, src *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·signAvx2F32(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVL         $0x3f800000, BX
+	VMOVD        BX, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0xbf800000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	VXORPS       Y2, Y2, Y2
+	TESTQ        DX, DX
+	JZ           signAvx2F32_done
+
+signAvx2F32_loop:
+	VMOVUPS   (CX), Y3
+	VCMPPS    $0x01, Y2, Y3, Y4
+	VBLENDVPS Y4, Y1, Y0, Y5
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, Y3, Y5, Y5
+	VMOVUPS   Y5, (AX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, AX
+	SUBQ      $0x08, DX
+	JNZ       signAvx2F32_loop
+
+signAvx2F32_done:
+	VZEROUPPER
+	RET
+
+// func steGradAvx2F32(dst *float32, grad *float32, z *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·steGradAvx2F32(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         z+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVL         $0x3f800000, SI
+	VMOVD        SI, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x7fffffff, SI
+	VMOVD        SI, X1
+	VBROADCASTSS X1, Y1
+	TESTQ        BX, BX
+	JZ           steGradAvx2F32_done
+
+steGradAvx2F32_loop:
+	VANDPS  (DX), Y1, Y2
+	VCMPPS  $0x02, Y0, Y2, Y2
+	VANDPS  (CX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, BX
+	JNZ     steGradAvx2F32_loop
+
+steGradAvx2F32_done:
+	VZEROUPPER
+	RET
+
+// func signAvx2F64(dst *float64, src *float64, n int)
+// Requires: AVX, AVX2
+TEXT ·signAvx2F64(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVQ         $0x3ff0000000000000, BX
+	VMOVQ        BX, X0
+	VBROADCASTSD X0, Y0
+	MOVQ         $0xbff0000000000000, BX
+	VMOVQ        BX, X1
+	VBROADCASTSD X1, Y1
+	VXORPS       Y2, Y2, Y2
+	TESTQ        DX, DX
+	JZ           signAvx2F64_done
+
+signAvx2F64_loop:
+	VMOVUPD   (CX), Y3
+	VCMPPD    $0x01, Y2, Y3, Y4
+	VBLENDVPD Y4, Y1, Y0, Y5
+	VCMPPD    $0x03, Y3, Y3, Y4
+	VBLENDVPD Y4, Y3, Y5, Y5
+	VMOVUPD   Y5, (AX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, AX
+	SUBQ      $0x04, DX
+	JNZ       signAvx2F64_loop
+
+signAvx2F64_done:
+	VZEROUPPER
+	RET
+
+// func steGradAvx2F64(dst *float64, grad *float64, z *float64, n int)
+// Requires: AVX, AVX2
+TEXT ·steGradAvx2F64(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         z+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         $0x3ff0000000000000, SI
+	VMOVQ        SI, X0
+	VBROADCASTSD X0, Y0
+	MOVQ         $0x7fffffffffffffff, SI
+	VMOVQ        SI, X1
+	VBROADCASTSD X1, Y1
+	TESTQ        BX, BX
+	JZ           steGradAvx2F64_done
+
+steGradAvx2F64_loop:
+	VANDPD  (DX), Y1, Y2
+	VCMPPD  $0x02, Y0, Y2, Y2
+	VANDPD  (CX), Y2, Y2
+	VMOVUPD Y2, (AX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, AX
+	SUBQ    $0x04, BX
+	JNZ     steGradAvx2F64_loop
+
+steGradAvx2F64_done:
+	VZEROUPPER
+	RET

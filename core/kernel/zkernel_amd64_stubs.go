@@ -65,3 +65,23 @@ func fmaLoopAvx512F64(n int)
 
 // fmaLoopAvx2F64 runs n iterations of 12 independent Avx2 FMAs on registers only (96 flops per iteration).
 func fmaLoopAvx2F64(n int)
+
+// signAvx2F32 is the AVX2 body of Sign for n a multiple of the vector width; see signRef.
+//
+//go:noescape
+func signAvx2F32(dst *float32, src *float32, n int)
+
+// steGradAvx2F32 is the AVX2 body of STEGrad for n a multiple of the vector width; see steGradRef.
+//
+//go:noescape
+func steGradAvx2F32(dst *float32, grad *float32, z *float32, n int)
+
+// signAvx2F64 is the AVX2 body of Sign for n a multiple of the vector width; see signRef.
+//
+//go:noescape
+func signAvx2F64(dst *float64, src *float64, n int)
+
+// steGradAvx2F64 is the AVX2 body of STEGrad for n a multiple of the vector width; see steGradRef.
+//
+//go:noescape
+func steGradAvx2F64(dst *float64, grad *float64, z *float64, n int)
