@@ -4,19 +4,22 @@ package kernel
 
 import "golang.org/x/sys/cpu"
 
-// Block sizes below were chosen by TestCalibrate (go test -run Calibrate
-// -calibrate) on an AMD EPYC (Zen 5, 48 KiB L1d, 1 MiB L2 per core as seen by
-// the guest, 32 MiB L3); see results/bench.
+// Tiles and block sizes below were chosen by TestCalibrate (go test
+// ./core/kernel -run Calibrate -v -args -calibrate) on an AMD EPYC (Zen 5,
+// 48 KiB L1d, 1 MiB L2 per core, 32 MiB L3); the table is in
+// results/bench/simd-*.txt. The best configurations were within a few
+// percent of each other (machine noise is of that order); large kc won
+// because it halves the passes over C.
 var (
 	avx512Tier = &tier{
 		name: "avx512",
-		f32:  microKernel[float32]{name: "avx512", mr: 14, nr: 32, mc: 14 * 20, kc: 256, nc: 4096, fn: gemmAvx512F32_14x32},
-		f64:  microKernel[float64]{name: "avx512", mr: 14, nr: 16, mc: 14 * 10, kc: 256, nc: 4096, fn: gemmAvx512F64_14x16},
+		f32:  microKernel[float32]{name: "avx512", mr: 6, nr: 64, mc: 192, kc: 512, nc: 4096, fn: gemmAvx512F32_6x64},
+		f64:  microKernel[float64]{name: "avx512", mr: 6, nr: 32, mc: 384, kc: 512, nc: 4096, fn: gemmAvx512F64_6x32},
 	}
 	avx2Tier = &tier{
 		name: "avx2",
-		f32:  microKernel[float32]{name: "avx2", mr: 6, nr: 16, mc: 6 * 24, kc: 256, nc: 4096, fn: gemmAvx2F32_6x16},
-		f64:  microKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 6 * 12, kc: 256, nc: 4096, fn: gemmAvx2F64_6x8},
+		f32:  microKernel[float32]{name: "avx2", mr: 4, nr: 24, mc: 192, kc: 384, nc: 4096, fn: gemmAvx2F32_4x24},
+		f64:  microKernel[float64]{name: "avx2", mr: 6, nr: 8, mc: 96, kc: 512, nc: 4096, fn: gemmAvx2F64_6x8},
 	}
 )
 
