@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build bench-compare bench-record
+.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
 
 build:
 	$(GO) build ./...
@@ -15,8 +15,22 @@ lint:
 	$(GO) tool staticcheck ./...
 
 ## test: lint, then the whole test suite (fast sizes; ONEBIT_LONG=1 for thorough ones)
-test: lint
+test: lint check-generate test-kernel-tiers
 	$(GO) test ./...
+
+## generate: regenerate the avo assembly of core/kernel (module in core/kernel/internal/gen)
+generate:
+	$(GO) generate ./core/kernel
+
+## check-generate: the committed assembly must be what the generator writes
+check-generate: generate
+	git diff --exit-code -- core/kernel
+
+## test-kernel-tiers: kernel tests with each lower tier forced (the default run covers the best tier)
+test-kernel-tiers:
+	GODEBUG=cpu.avx512f=off $(GO) test -count=1 ./core/kernel
+	GODEBUG=cpu.avx512f=off,cpu.avx2=off $(GO) test -count=1 ./core/kernel
+	$(GO) test -count=1 -tags purego ./core/kernel
 
 ## ci: what .ci/run executes: the tests, then the benchmark gate against the previous commit
 ci: test

@@ -8,7 +8,8 @@ package kernel
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // Float is the element type of the kernels.
@@ -22,101 +23,58 @@ const (
 	Trans   Transpose = true
 )
 
-var maxThreads = runtime.GOMAXPROCS(0)
+var maxThreads atomic.Int64
+
+func init() { maxThreads.Store(int64(runtime.GOMAXPROCS(0))) }
 
 // SetThreads bounds the number of goroutines a kernel call may use (at least 1)
-// and returns the previous bound. The default is GOMAXPROCS at start-up.
+// and returns the previous bound. The default is GOMAXPROCS at start-up; a
+// call also never uses more than the current GOMAXPROCS.
+// It is safe to call concurrently with running kernels, which use the bound
+// read at their start.
 func SetThreads(n int) int {
-	old := maxThreads
-	if n < 1 {
-		n = 1
-	}
-	maxThreads = n
-	return old
+	return int(maxThreads.Swap(int64(max(n, 1))))
 }
 
 // Threads returns the current bound set by SetThreads.
-func Threads() int { return maxThreads }
+func Threads() int { return int(maxThreads.Load()) }
 
 // Gemm computes C = alpha op(A) op(B) + beta C where op(A) is m x k, op(B) is
 // k x n and C is m x n, all row-major with leading dimensions lda, ldb, ldc.
 // If beta == 0, C is not read (NaNs in C do not propagate).
 //
-// The result does not depend on the thread count: each element of C is a sum
-// over k in a fixed order computed by exactly one goroutine.
+// The product is computed by a packed, cache-blocked algorithm (see gemmDriver)
+// whose micro-kernel is chosen at run time for the CPU (see Tier). Each element
+// of C is accumulated over k in a fixed order, in blocks of the tier's Kc, by
+// exactly one goroutine, so the result does not depend on the thread count;
+// it does depend on the tier (FMA rounding, block sizes) within the bound
+// documented on GemmRef's tests.
 func Gemm[T Float](tA, tB Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	checkGemm(tA, tB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	threads := min(maxThreads, m)
-	if threads <= 1 || m*n*k < 1<<15 {
-		gemmRows(tA, tB, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if unsafe.Sizeof(alpha) == 4 {
+		gemmDriver(&activeTier().f32, tA, tB, m, n, k, float32(alpha), asF32(a), lda, asF32(b), ldb, float32(beta), asF32(c), ldc)
 		return
 	}
-	var wg sync.WaitGroup
-	chunk := (m + threads - 1) / threads
-	for lo := 0; lo < m; lo += chunk {
-		hi := min(lo+chunk, m)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gemmRows(tA, tB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		}()
-	}
-	wg.Wait()
+	gemmDriver(&activeTier().f64, tA, tB, m, n, k, float64(alpha), asF64(a), lda, asF64(b), ldb, float64(beta), asF64(c), ldc)
 }
 
-// gemmRows computes rows [lo, hi) of C with a k-outer loop over each row,
-// so the inner loop is a contiguous axpy when op(B) is not transposed.
-func gemmRows[T Float](tA, tB Transpose, lo, hi, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	for i := lo; i < hi; i++ {
-		ci := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(ci)
-		} else if beta != 1 {
-			for j := range ci {
-				ci[j] *= beta
-			}
-		}
-		if alpha == 0 {
-			continue
-		}
-		if tB == NoTrans {
-			for l := 0; l < k; l++ {
-				var ail T
-				if tA == NoTrans {
-					ail = a[i*lda+l]
-				} else {
-					ail = a[l*lda+i]
-				}
-				ail *= alpha
-				if ail == 0 {
-					continue
-				}
-				bl := b[l*ldb : l*ldb+n]
-				for j, v := range bl {
-					ci[j] += ail * v
-				}
-			}
-			continue
-		}
-		for j := 0; j < n; j++ {
-			bj := b[j*ldb : j*ldb+k]
-			var s T
-			if tA == NoTrans {
-				ai := a[i*lda : i*lda+k]
-				for l, v := range bj {
-					s += ai[l] * v
-				}
-			} else {
-				for l, v := range bj {
-					s += a[l*lda+i] * v
-				}
-			}
-			ci[j] += alpha * s
-		}
-	}
+// unsafe4 reports whether T is a 4-byte (float32-based) type.
+func unsafe4[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
+}
+
+// asF32 reinterprets a slice of a type whose underlying type is float32.
+func asF32[T Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// asF64 reinterprets a slice of a type whose underlying type is float64.
+func asF64[T Float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // GemmRef is the reference twin of Gemm: for each i, j,
@@ -130,13 +88,16 @@ func GemmRef[T Float](tA, tB Transpose, m, n, k int, alpha T, a []T, lda int, b 
 		for j := 0; j < n; j++ {
 			var s T
 			for l := 0; l < k; l++ {
-				av := a[i*lda+l]
+				var av, bv T
 				if tA == Trans {
 					av = a[l*lda+i]
+				} else {
+					av = a[i*lda+l]
 				}
-				bv := b[l*ldb+j]
 				if tB == Trans {
 					bv = b[j*ldb+l]
+				} else {
+					bv = b[l*ldb+j]
 				}
 				s += av * bv
 			}
