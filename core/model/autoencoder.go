@@ -106,24 +106,13 @@ func (w *Workspace[T]) rows(r int) (z, s, xh *mat.Dense[T]) {
 	return w.Z.View(0, 0, r, w.Z.Cols), w.S.View(0, 0, r, w.S.Cols), w.XHat.View(0, 0, r, w.XHat.Cols)
 }
 
-// Sign sets dst[i] = sign(src[i]) with sign(0) := +1.
-func Sign[T kernel.Float](dst, src []T) {
-	for i, v := range src {
-		if v >= 0 {
-			dst[i] = 1
-		} else {
-			dst[i] = -1
-		}
-	}
-}
-
 // Forward computes Z = X B^T, S = sign(Z) and X_hat = S A^T for the batch X
 // (N x d, N no larger than the workspace) and returns the views holding them.
 func (m *Autoencoder[T]) Forward(ws *Workspace[T], x *mat.Dense[T]) (z, s, xh *mat.Dense[T]) {
 	z, s, xh = ws.rows(x.Rows)
 	mat.Mul(z, 1, x, kernel.NoTrans, m.B, kernel.Trans, 0)
 	for i := 0; i < z.Rows; i++ {
-		Sign(s.Row(i), z.Row(i))
+		kernel.Sign(s.Row(i), z.Row(i))
 	}
 	mat.Mul(xh, 1, s, kernel.NoTrans, m.A, kernel.Trans, 0)
 	return z, s, xh

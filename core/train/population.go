@@ -222,7 +222,8 @@ type PopulationGrad struct {
 	// Compact n x |a| headers over bs, at and hb, set per mask (no allocation).
 	bsv, atv, hbv mat.Dense[float64]
 	supp          []int
-	kinv          []float64
+	kinv, hsum    []float64
+	rho, as, inv  []float64 // one row of the upper triangle
 }
 
 // NewPopulationGrad allocates the workspaces for dimension d and n bits.
@@ -233,6 +234,7 @@ func NewPopulationGrad(d, n int) *PopulationGrad {
 		gram: mat.New[float64](n, n), k: mat.New[float64](n, n), h: mat.New[float64](n, n),
 		bs: mat.New[float64](n, d), at: mat.New[float64](n, d), hb: mat.New[float64](n, d),
 		anext: mat.New[float64](d, n), supp: make([]int, 0, d), kinv: make([]float64, n),
+		hsum: make([]float64, n), rho: make([]float64, n), as: make([]float64, n), inv: make([]float64, n),
 	}
 }
 
@@ -311,26 +313,38 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 			mr[j] += weight * sq2pi * g.kinv[i] * sigma * bsr[c]
 		}
 	}
-	// R, C, and the H~ - diag(h) matrix.
+	// R, C, and the H~ - diag(h) matrix. R, C and H are symmetric, so the
+	// strict upper triangle is computed (one fused arcsin and (1-rho^2)^-1/2
+	// per pair, kernel.AsinInvSqrt1mSq) and mirrored; G is symmetric up to
+	// rounding and its upper triangle is used for both halves.
+	hsum := g.hsum[:n]
+	clear(hsum)
 	for i := 0; i < n; i++ {
-		kr, hr, gr, cr := g.k.Row(i), g.h.Row(i), g.gram.Row(i), g.C.Row(i)
-		var hi float64
-		for j := 0; j < n; j++ {
-			if j == i {
-				continue
-			}
-			rho := kr[j] * g.kinv[i] * g.kinv[j]
-			rho = max(-rhoClip, min(rhoClip, rho))
-			cij := c2pi * math.Asin(rho)
-			cr[j] += weight * cij
-			loss += gr[j] * cij
-			hij := c2pi * gr[j] / math.Sqrt(1-rho*rho)
-			hr[j] = hij * g.kinv[i] * g.kinv[j]
-			hi += hij * rho
+		kr, gr := g.k.Row(i), g.gram.Row(i)
+		m := n - i - 1
+		rho, as, inv := g.rho[:m], g.as[:m], g.inv[:m]
+		for c := range rho {
+			j := i + 1 + c
+			rho[c] = max(-rhoClip, min(rhoClip, kr[j]*g.kinv[i]*g.kinv[j]))
 		}
-		cr[i] += weight
+		kernel.AsinInvSqrt1mSq(as, inv, rho)
+		for c := range rho {
+			j := i + 1 + c
+			cij := c2pi * as[c]
+			g.C.Data[i*n+j] += weight * cij
+			g.C.Data[j*n+i] += weight * cij
+			loss += 2 * gr[j] * cij
+			hij := c2pi * gr[j] * inv[c]
+			ht := hij * g.kinv[i] * g.kinv[j]
+			g.h.Data[i*n+j], g.h.Data[j*n+i] = ht, ht
+			hsum[i] += hij * rho[c]
+			hsum[j] += hij * rho[c]
+		}
+		g.C.Data[i*n+i] += weight
 		loss += gr[i]
-		hr[i] = -hi * g.kinv[i] * g.kinv[i]
+	}
+	for i := 0; i < n; i++ {
+		g.h.Data[i*n+i] = -hsum[i] * g.kinv[i] * g.kinv[i]
 	}
 	g.Loss += weight * loss / d
 	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns.

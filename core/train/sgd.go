@@ -92,7 +92,7 @@ type SGDRun struct {
 	cfg    SGDConfig
 	ws     *model.Workspace[float32]
 	x, e   *mat.Dense[float32]
-	dz     *mat.Dense[float32]
+	dz, tz *mat.Dense[float32]
 	ga, gb *mat.Dense[float32]
 	oa, ob *adam
 }
@@ -113,7 +113,7 @@ func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg
 	}
 	d, n, N := m.Dim(), m.Bits(), cfg.Batch
 	return &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
-		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n),
+		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n), tz: mat.New[float32](N, n),
 		ga: mat.New[float32](d, n), gb: mat.New[float32](n, d),
 		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}, nil
 }
@@ -138,17 +138,13 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	}
 	mat.Mul(run.ga, scale, e, kernel.Trans, s, kernel.NoTrans, 0)
 	mat.Mul(dz, scale, e, kernel.NoTrans, m.A, kernel.NoTrans, 0)
-	beta := float32(math.Pow(30, float64(step-1)/float64(max(cfg.Steps-1, 1))))
-	for i, zi := range z.Data {
-		switch cfg.Surrogate {
-		case AnnealedTanh:
-			t := float32(math.Tanh(float64(beta * zi)))
-			dz.Data[i] *= beta * (1 - t*t)
-		default:
-			if zi > 1 || zi < -1 {
-				dz.Data[i] = 0
-			}
-		}
+	switch cfg.Surrogate {
+	case AnnealedTanh:
+		beta := float32(math.Pow(30, float64(step-1)/float64(max(cfg.Steps-1, 1))))
+		kernel.Tanh(run.tz.Data, z.Data, beta)
+		kernel.TanhGrad(dz.Data, dz.Data, run.tz.Data, beta)
+	default:
+		kernel.STEGrad(dz.Data, dz.Data, z.Data)
 	}
 	mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
 	run.oa.step(m.A.Data, run.ga.Data, cfg.LR, step)
