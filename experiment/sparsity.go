@@ -36,7 +36,7 @@ type SparsityConfig struct {
 // SparsityDefaults are the small built-in defaults of `make reproduce`.
 func SparsityDefaults() SparsityConfig {
 	return SparsityConfig{
-		Dim: 200, Steps: 600, Samples: 20000,
+		Dim: 300, Steps: 600, Samples: 20000,
 		Ps:    []float64{0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1},
 		Rates: []float64{0.25, 0.5, 1},
 		Seed:  1, OutDir: "results/sparsity",
@@ -46,7 +46,7 @@ func SparsityDefaults() SparsityConfig {
 // SparsityPaper is the larger scale (--scale paper).
 func SparsityPaper() SparsityConfig {
 	c := SparsityDefaults()
-	c.Dim, c.Steps, c.Samples = 500, 1000, 40000
+	c.Dim, c.Steps, c.Samples = 800, 1000, 40000
 	return c
 }
 
@@ -187,5 +187,5 @@ func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error)
 }
 
 func (c SparsityConfig) cacheKey(p, r float64) string {
-	return fmt.Sprintf("bg%g-r%g-d%d-steps%d-masks%d-samples%d-seed%d.json", p, r, c.Dim, c.Steps, c.Masks, c.Samples, c.Seed)
+	return fmt.Sprintf("bg%g-r%g-d%d-steps%d-masks%d-samples%d-seed%d-build%s.json", p, r, c.Dim, c.Steps, c.Masks, c.Samples, c.Seed, buildID())
 }

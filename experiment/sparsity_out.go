@@ -132,7 +132,7 @@ func sparsityReport(c SparsityConfig, pts []SparsityPoint) string {
 		"At finite d a sparse prior (excess kurtosis kappa = 3(1-p)/p) pays an Edgeworth term r kappa S4 / (6 pi) with "+
 		"S4 = mean_i sum_k b_ik^4: *Haar* and *flat* give it for random rows (S4 = 3/(d+2)) and for perfectly spread rows (S4 = 1/d), "+
 		"and *Edgeworth(S4)* for the trained rows' own S4. Training spreads the rows out, so the measurement lands between flat and Haar; "+
-		"the gap to 1 - 2r/pi shrinks like 1/d (run `onebit reproduce --scale paper` for d = 500).\n\n")
+		"the gap to 1 - 2r/pi shrinks like 1/d (run `onebit reproduce --scale paper` for d = 800).\n\n")
 	fmt.Fprintf(&b, "| p | r | prediction | measured ± se | gap (se) | flat | Edgeworth(S4) | Haar | S4·d | in [flat, Haar] |\n")
 	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range pts {
