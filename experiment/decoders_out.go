@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"image/color"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 		}
 		return se.FixedPoint
 	})
-	fp.Color, fp.Width, fp.Dashes = palette[len(palette)-1], vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+	fp.Color, fp.Width, fp.Dashes = color.Black, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
 	fp.XMin, fp.XMax, fp.Samples = rMin, rMax, 40
 	pl.Add(fp)
 	pl.Legend.Add("SE fixed point (T -> inf)", fp)

@@ -182,7 +182,8 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 	pl.X.Label.Text = "layer t"
 	pl.Y.Label.Text = "MSE (1/d) ||x - x_hat_t||^2"
 	pl.Y.Scale = plot.LogScale{}
-	pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	pl.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0.02, Label: "0.02"}, {Value: 0.05, Label: "0.05"},
+		{Value: 0.1, Label: "0.1"}, {Value: 0.2, Label: "0.2"}, {Value: 0.5, Label: "0.5"}, {Value: 1, Label: "1"}})
 	k := 0
 	for _, r := range rs {
 		for _, tr := range r.Trajectories {
@@ -225,6 +226,7 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 		}
 	}
 	pl.Legend.Top = true
+	pl.Y.Max = 4 // room above the curves for the legend (log scale)
 	return pl.Save(8*vg.Inch, 6*vg.Inch, path)
 }
 
