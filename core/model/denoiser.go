@@ -227,28 +227,29 @@ func (s *Spline) Validate() error {
 	return nil
 }
 
-// QuantileKnots returns K knots at the quantiles j/(K+1), j = 1..K, of |v|,
-// so that every piece of a Spline holds about the same number of points
-// (duplicates, possible for discrete data, are dropped). The grid is chosen
-// from the training statistic before the fit and then held fixed.
-func QuantileKnots(v []float64, k int) ([]float64, error) {
-	if k < 1 || len(v) < 2*k {
-		return nil, fmt.Errorf("model: %d knots from %d points, want k >= 1 and at least 2k points", k, len(v))
+// UniformKnots returns k equally spaced knots j h, j = 1..k, with k h the
+// 0.99-quantile of |v|: the Spline is then flexible wherever the data are,
+// and linear (its last piece continued) in the top 1% of |v|, where a Bayes
+// denoiser of a Gaussian-mixture prior is itself close to linear. The grid
+// is chosen from the training statistic before the fit and then held fixed.
+// (Knots at quantiles of |v| crowd near 0 for sparse priors and fit worse:
+// BG(0.1), r = 1, d = 500, 16 knots: 0.143 against 0.130 for this grid.)
+func UniformKnots(v []float64, k int) ([]float64, error) {
+	if k < 1 || len(v) < 10*k {
+		return nil, fmt.Errorf("model: %d knots from %d points, want k >= 1 and at least 10k points", k, len(v))
 	}
 	a := make([]float64, len(v))
 	for i, x := range v {
 		a[i] = math.Abs(x)
 	}
 	slices.Sort(a)
-	knots := make([]float64, 0, k)
-	for j := 1; j <= k; j++ {
-		q := a[int(float64(j)/float64(k+1)*float64(len(a)-1))]
-		if q > 0 && (len(knots) == 0 || q > knots[len(knots)-1]) && !math.IsInf(q, 0) {
-			knots = append(knots, q)
-		}
+	top := a[int(0.99*float64(len(a)-1))]
+	if !(top > 0) || math.IsInf(top, 0) {
+		return nil, fmt.Errorf("model: 0.99-quantile of |v| is %v; no spline knots", top)
 	}
-	if len(knots) == 0 {
-		return nil, errors.New("model: all points are 0; no spline knots")
+	knots := make([]float64, k)
+	for j := range knots {
+		knots[j] = top * float64(j+1) / float64(k)
 	}
 	return knots, nil
 }

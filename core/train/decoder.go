@@ -26,7 +26,7 @@ func NewSignalSet(p prior.Prior, b *mat.Dense[float64], rng *rand.Rand, N int) S
 }
 
 // FitShallowSpline fits the learned denoiser of a shallow decoder: it sets
-// sh.F to the Spline with k quantile knots (model.QuantileKnots) that
+// sh.F to the Spline with k equally spaced knots (model.UniformKnots) that
 // minimises the squared error on the training signals (model.FitSpline), and
 // returns it. The fit is exact least squares, the limit of gradient descent
 // on this convex quadratic.
@@ -37,7 +37,7 @@ func FitShallowSpline(sh *model.Shallow, set SignalSet, knots int) (*model.Splin
 	}
 	v := mat.New[float64](set.X.Rows, set.X.Cols)
 	sh.Statistic(v, set.Y)
-	k, err := model.QuantileKnots(v.Data, knots)
+	k, err := model.UniformKnots(v.Data, knots)
 	if err != nil {
 		return nil, err
 	}
