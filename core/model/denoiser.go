@@ -329,3 +329,8 @@ func Encode(codes, b, x *mat.Dense[float64]) {
 		Sign(codes.Row(i), codes.Row(i))
 	}
 }
+
+// ControlVariate is the control-variate estimate of the mean of the
+// per-signal losses l with c_s = ||x_s||^2/d (E c = 1, THEORY.md 10), as in
+// MonteCarloLoss.
+func ControlVariate(l, c []float64) Estimate { return controlVariate(l, c, 1) }
