@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/seed05b1c944/onebit/core/amp"
+	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
@@ -26,6 +28,17 @@ type TrainSpec struct {
 	Tanh    bool    // sgd: annealed tanh surrogate instead of straight-through
 	Samples int     // fresh signals for the Monte Carlo loss
 	Seed    uint64
+	// Encoder is "learned" (default: trained as above) or "haar" (fixed
+	// orthonormal rows, A = sqrt(2/pi) B^T, no encoder training).
+	Encoder string
+	// Decoder is "linear" (default), "denoiser" (the learned spline denoiser
+	// on v = A s, fitted on 200 fresh signals) or "unrolled" (Layers layers
+	// of unrolled VAMP on the encoder with normalised rows, factors learned
+	// by FitUnrolled on top of the fixed algorithm; r <= 1).
+	Decoder string
+	Layers  int // unrolled: layers T (default 5)
+	// DecoderSteps is the number of Adam steps of the unrolled decoder (default 100).
+	DecoderSteps int
 	// Progress, if set, receives training progress.
 	Progress train.Progress
 }
@@ -57,8 +70,25 @@ type TrainResult struct {
 	// GapSE is (Loss - Prediction) / StdErr.
 	GapSE        float64 `json:"gap_se"`
 	TrainSeconds float64 `json:"train_seconds"`
+	Encoder      string  `json:"encoder,omitempty"`
+	Decoder      string  `json:"decoder,omitempty"`
+	Layers       int     `json:"layers,omitempty"`
+	// LinearLoss is the linear decoder's loss on the same signals (decoder
+	// denoiser or unrolled).
+	LinearLoss float64 `json:"linear_loss,omitempty"`
+	// Trajectory is the unrolled decoder's loss after each layer with its
+	// state-evolution prediction for VAMP (THEORY.md 7.2).
+	Trajectory []LayerLoss `json:"trajectory,omitempty"`
 
 	Model *model.Autoencoder[float64] `json:"-"`
+}
+
+// LayerLoss is a decoder's measured loss after one layer and its prediction.
+type LayerLoss struct {
+	Layer      int     `json:"layer"`
+	Loss       float64 `json:"loss"`
+	StdErr     float64 `json:"stderr"`
+	Prediction float64 `json:"prediction"`
 }
 
 // Bits returns n = round(r d), the code length for rate r at dimension d.
@@ -74,13 +104,37 @@ func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	if s.Samples < 2 {
 		return TrainResult{}, fmt.Errorf("experiment: need at least 2 evaluation samples, got %d", s.Samples)
 	}
+	switch s.Decoder {
+	case "", "linear", "denoiser", "unrolled":
+	default:
+		return TrainResult{}, fmt.Errorf("experiment: unknown decoder %q (want linear, denoiser or unrolled)", s.Decoder)
+	}
+	if (s.Decoder == "denoiser" || s.Decoder == "unrolled") && n > d {
+		return TrainResult{}, fmt.Errorf("experiment: the %s decoder needs r <= 1 (its prediction is for a row-orthogonal encoder)", s.Decoder)
+	}
 	rng := rand.New(rand.NewPCG(s.Seed, 1))
 	m := model.New[float64](d, n)
 	m.InitGaussian(rng)
 	start := time.Now()
 	var err error
 	var steps int
-	switch s.Trainer {
+	trainer := s.Trainer
+	if s.Encoder == "haar" {
+		trainer = "haar"
+	} else if s.Encoder != "" && s.Encoder != "learned" {
+		return TrainResult{}, fmt.Errorf("experiment: unknown encoder %q (want learned or haar)", s.Encoder)
+	}
+	switch trainer {
+	case "haar":
+		if n > d {
+			return TrainResult{}, fmt.Errorf("experiment: the haar encoder needs r <= 1, got n = %d > d = %d", n, d)
+		}
+		var b *mat.Dense[float64]
+		if b, err = amp.HaarRows(rng, n, d); err != nil {
+			return TrainResult{}, err
+		}
+		m.B = b
+		m.SetTiedDecoder(math.Sqrt(2 / math.Pi))
 	case "population":
 		cfg := train.PopulationConfig{Steps: s.Steps, Masks: s.Masks, Progress: s.Progress}
 		var losses []float64
@@ -126,7 +180,99 @@ func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 		res.EdgeworthS4, _ = theory.EdgeworthLinearLoss(r, k, min(res.S4, 1))
 	}
 	res.GapSE = (res.Loss - res.Prediction) / res.StdErr
+	if s.Encoder == "haar" {
+		res.Trainer, res.Steps, res.Encoder = "none", 0, "haar"
+	}
+	if s.Decoder == "denoiser" || s.Decoder == "unrolled" {
+		if err := fitDecoder(ctx, s, m, &res); err != nil {
+			return res, err
+		}
+		res.GapSE = (res.Loss - res.Prediction) / res.StdErr
+	}
 	return res, nil
+}
+
+// fitDecoder trains the nonlinear decoder of s on top of the trained
+// encoder of m and measures it on Samples fresh signals (seed stream 4),
+// replacing the loss and the prediction of res (the linear loss is kept in
+// LinearLoss).
+func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64], res *TrainResult) error {
+	ch, err := prior.AsChannel(s.Prior)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(s.Seed, 4))
+	d := m.Dim()
+	r := m.Rate()
+	test := train.NewSignalSet(s.Prior, m.B, rng, s.Samples)
+	lin, err := model.MonteCarloLoss(m, s.Prior, rand.New(rand.NewPCG(s.Seed, 2)), s.Samples)
+	if err != nil {
+		return err
+	}
+	res.LinearLoss, res.Decoder = lin.Mean, s.Decoder
+	q := make([]float64, s.Samples)
+	for i := range q {
+		for _, v := range test.X.Row(i) {
+			q[i] += v * v / float64(d)
+		}
+	}
+	if s.Decoder == "denoiser" {
+		sh := &model.Shallow{In: m.A.T(), Gain: 1}
+		if _, err := train.FitShallowSpline(sh, train.NewSignalSet(s.Prior, m.B, rng, 200), 16); err != nil {
+			return err
+		}
+		xh := mat.New[float64](s.Samples, d)
+		sh.Decode(xh, test.Y)
+		est := model.SignalLosses(test.X, xh, make([]float64, s.Samples))
+		res.Loss, res.StdErr = est.Mean, est.StdErr
+		res.Prediction, err = theory.DenoiserLoss(s.Prior, r, theory.Haar)
+		return err
+	}
+	// Unrolled VAMP needs orthonormal rows; a trained B is only nearly so
+	// (THEORY.md 2.5). The codes do not depend on the row norms, so the rows
+	// are normalised; the learned factors absorb the remaining mismatch.
+	b := m.B.Clone()
+	for i := range b.Rows {
+		row := b.Row(i)
+		var nb float64
+		for _, v := range row {
+			nb += v * v
+		}
+		for j := range row {
+			row[j] /= math.Sqrt(nb)
+		}
+	}
+	T := s.Layers
+	if T == 0 {
+		T = 5
+	}
+	u, err := model.NewUnrolledVAMP(b, ch, T)
+	if err != nil {
+		return err
+	}
+	val := train.NewSignalSet(s.Prior, b, rng, 256)
+	if _, err := train.FitUnrolled(ctx, u, s.Prior, rng, val, train.UnrolledConfig{Steps: s.DecoderSteps}); err != nil {
+		return err
+	}
+	layers := make([][]float64, T)
+	for t := range layers {
+		layers[t] = make([]float64, s.Samples)
+	}
+	if err := train.UnrolledSignalLosses(u, u.NewWorkspace(min(256, s.Samples)), test, layers[T-1], layers); err != nil {
+		return err
+	}
+	se, err := theory.StateEvolution(s.Prior, r, theory.Haar, theory.SEOptions{Iters: T})
+	if err != nil {
+		return err
+	}
+	res.Layers = T
+	for t := range T {
+		est := model.ControlVariate(layers[t], q)
+		res.Trajectory = append(res.Trajectory, LayerLoss{Layer: t + 1, Loss: est.Mean, StdErr: est.StdErr, Prediction: se.Trajectory[t]})
+	}
+	last := res.Trajectory[T-1]
+	res.Loss, res.StdErr, res.Prediction = last.Loss, last.StdErr, last.Prediction
+	return nil
 }
 
 // RowS4 is mean_i sum_k w_ik^4 over the normalised rows w_i of B: 3/(d+2)

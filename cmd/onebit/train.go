@@ -30,6 +30,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	tanh := fs.Bool("tanh", false, "sgd: annealed tanh surrogate instead of straight-through")
 	samples := fs.Int("samples", 20000, "fresh signals for the measured loss, >= 2")
 	seed := fs.Uint64("seed", 1, "random seed")
+	encoder := fs.String("encoder", "learned", "learned (trained by -trainer) or haar (fixed orthonormal rows, no encoder training; r <= 1)")
+	decoder := fs.String("decoder", "linear", "linear, denoiser (learned spline on A s) or unrolled (learned unrolled VAMP; r <= 1)")
+	layers := fs.Int("layers", 5, "unrolled: layers T >= 1")
+	decSteps := fs.Int("decoder-steps", 100, "unrolled: Adam steps of the decoder factors, >= 1")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
@@ -56,6 +60,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("flag -batch: %d, want >= 0", *batch)
 	case *samples < 2:
 		return usagef("flag -samples: %d, want >= 2", *samples)
+	case *encoder != "learned" && *encoder != "haar":
+		return usagef("flag -encoder: %q, want learned or haar", *encoder)
+	case *decoder != "linear" && *decoder != "denoiser" && *decoder != "unrolled":
+		return usagef("flag -decoder: %q, want linear, denoiser or unrolled", *decoder)
+	case *layers < 1:
+		return usagef("flag -layers: %d, want T >= 1", *layers)
+	case *decSteps < 1:
+		return usagef("flag -decoder-steps: %d, want >= 1", *decSteps)
+	case *encoder == "haar" && experiment.Bits(*rate, *dim) > *dim:
+		return usagef("flag -rate: %v > 1; the haar encoder needs r <= 1", *rate)
+	case *decoder != "linear" && experiment.Bits(*rate, *dim) > *dim:
+		return usagef("flag -rate: %v > 1; the %s decoder needs r <= 1", *rate, *decoder)
 	}
 	if *trainer == "population" {
 		if _, ok := p.(prior.SparseRademacher); ok {
@@ -65,7 +81,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	spec := experiment.TrainSpec{Prior: p, Rate: *rate, Dim: *dim, Trainer: *trainer, Steps: *steps,
-		LR: *lr, Batch: *batch, Tanh: *tanh, Samples: *samples, Seed: *seed}
+		LR: *lr, Batch: *batch, Tanh: *tanh, Samples: *samples, Seed: *seed,
+		Encoder: *encoder, Decoder: *decoder, Layers: *layers, DecoderSteps: *decSteps}
 	if !*quiet {
 		bar := progress.New(stderr, 1)
 		defer bar.Finish()
@@ -82,14 +99,26 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(res)
 	}
 	fmt.Fprintf(stdout, "prior %s, r = %.4g (n = %d), d = %d, %s trainer, %d steps, seed %d\n", res.Prior, res.Rate, res.Bits, res.Dim, res.Trainer, res.Steps, res.Seed)
+	for _, l := range res.Trajectory {
+		fmt.Fprintf(stdout, "layer %3d   %.5f ± %.5f   (VAMP state evolution %.5f)\n", l.Layer, l.Loss, l.StdErr, l.Prediction)
+	}
+	if res.Decoder != "" {
+		fmt.Fprintf(stdout, "%s decoder; linear decoder on the same encoder: %.5f\n", res.Decoder, res.LinearLoss)
+	}
 	fmt.Fprintf(stdout, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, *samples)
 	note := "(d -> infinity, THEORY.md 1)"
 	if res.Conjecture {
 		note = "(tight-frame value for r > 1: a conjecture checked numerically, not a theorem)"
 	}
+	switch res.Decoder {
+	case "denoiser":
+		note = "(d -> infinity, Haar shallow + MMSE denoiser, THEORY.md 5)"
+	case "unrolled":
+		note = fmt.Sprintf("(d -> infinity, VAMP state evolution at T = %d, THEORY.md 7.2)", res.Layers)
+	}
 	fmt.Fprintf(stdout, "prediction  %.5f %s\n", res.Prediction, note)
 	fmt.Fprintf(stdout, "gap         %+.5f = %+.1f se\n", res.Loss-res.Prediction, res.GapSE)
-	if res.FiniteDHaar != 0 && res.Kurtosis != 0 {
+	if res.FiniteDHaar != 0 && res.Kurtosis != 0 && res.Decoder == "" {
 		fmt.Fprintf(stdout, "finite d    %.5f (flat rows) .. %.5f (Haar rows); trained rows S4 d = %.2f give %.5f (THEORY.md 3)\n",
 			res.FiniteDFlat, res.FiniteDHaar, res.S4*float64(res.Dim), res.EdgeworthS4)
 	}
