@@ -267,7 +267,7 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 	}
 	res.Layers = T
 	for t := range T {
-		est := model.ControlVariate(layers[t], q)
+		est := model.ControlVariate(layers[t], q, 1)
 		res.Trajectory = append(res.Trajectory, LayerLoss{Layer: t + 1, Loss: est.Mean, StdErr: est.StdErr, Prediction: se.Trajectory[t]})
 	}
 	last := res.Trajectory[T-1]

@@ -162,7 +162,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		for t := range *iters {
-			est := model.ControlVariate(ar.MSE[t], q)
+			est := model.ControlVariate(ar.MSE[t], q, 1)
 			res.Trajectory = append(res.Trajectory, evalPoint{Iter: t + 1, Loss: est.Mean, StdErr: est.StdErr, Prediction: se.Trajectory[t]})
 		}
 		res.evalPoint = res.Trajectory[*iters-1]

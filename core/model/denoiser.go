@@ -318,7 +318,7 @@ func SignalLosses(x, xhat *mat.Dense[float64], loss []float64) Estimate {
 		}
 		loss[s], c[s] = e2/d, q/d
 	}
-	return controlVariate(loss[:x.Rows], c, 1)
+	return ControlVariate(loss[:x.Rows], c, 1)
 }
 
 // Encode sets codes (N x n) to sign(X B^T) for the signals X (N x d) and the
@@ -326,11 +326,7 @@ func SignalLosses(x, xhat *mat.Dense[float64], loss []float64) Estimate {
 func Encode(codes, b, x *mat.Dense[float64]) {
 	mat.Mul(codes, 1, x, kernel.NoTrans, b, kernel.Trans, 0)
 	for i := range codes.Rows {
-		Sign(codes.Row(i), codes.Row(i))
+		kernel.Sign(codes.Row(i), codes.Row(i))
 	}
 }
 
-// ControlVariate is the control-variate estimate of the mean of the
-// per-signal losses l with c_s = ||x_s||^2/d (E c = 1, THEORY.md 10), as in
-// MonteCarloLoss.
-func ControlVariate(l, c []float64) Estimate { return controlVariate(l, c, 1) }
