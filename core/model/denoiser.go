@@ -329,4 +329,3 @@ func Encode(codes, b, x *mat.Dense[float64]) {
 		kernel.Sign(codes.Row(i), codes.Row(i))
 	}
 }
-
