@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,13 +47,7 @@ func WriteDecoders(c DecodersConfig, pts []DecodersPoint) error {
 				f(m.Loss), f(m.StdErr), f(m.Prediction), f((m.Loss - m.Prediction) / m.StdErr)})
 		}
 	}
-	if err := WriteCSV(filepath.Join(c.OutDir, "decoders.csv"), header, rows); err != nil {
-		return err
-	}
-	if err := WriteJSON(filepath.Join(c.OutDir, "decoders.json"), struct {
-		Config DecodersConfig  `json:"config"`
-		Points []DecodersPoint `json:"points"`
-	}{c, pts}); err != nil {
+	if err := writeData(c.OutDir, "decoders", header, rows, c, pts); err != nil {
 		return err
 	}
 	for _, ps := range c.Priors {
@@ -105,19 +100,12 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 		var data errPoints
 		for _, p := range mine {
 			_, ms := decoderSeries(p)
-			data.XYs = append(data.XYs, plotter.XY{X: p.Rate, Y: ms[i].Loss})
-			data.YErrors = append(data.YErrors, struct{ Low, High float64 }{2 * ms[i].StdErr, 2 * ms[i].StdErr})
+			data.add(p.Rate, ms[i].Loss, 2*ms[i].StdErr, math.Inf(-1))
 		}
-		sc, err := plotter.NewScatter(data)
+		sc, eb, err := measured(data, col, draw.CircleGlyph{})
 		if err != nil {
 			return err
 		}
-		sc.Color, sc.Shape = col, draw.CircleGlyph{}
-		eb, err := plotter.NewYErrorBars(data)
-		if err != nil {
-			return err
-		}
-		eb.Color = col
 		line := plotter.NewFunction(preds[i])
 		line.Color, line.Width, line.XMin, line.XMax, line.Samples = col, vg.Points(1), rMin, rMax, 40
 		pl.Add(line, eb, sc)

@@ -160,14 +160,8 @@ func WriteLayers(c LayersConfig, rs []LayersResult) error {
 			}
 		}
 	}
-	if err := WriteCSV(filepath.Join(c.OutDir, "layers.csv"),
-		[]string{"prior", "rate", "dim", "decoder", "layer", "mse", "stderr", "prediction", "gap_se"}, rows); err != nil {
-		return err
-	}
-	if err := WriteJSON(filepath.Join(c.OutDir, "layers.json"), struct {
-		Config  LayersConfig   `json:"config"`
-		Results []LayersResult `json:"results"`
-	}{c, rs}); err != nil {
+	header := []string{"prior", "rate", "dim", "decoder", "layer", "mse", "stderr", "prediction", "gap_se"}
+	if err := writeData(c.OutDir, "layers", header, rows, c, rs); err != nil {
 		return err
 	}
 	if err := plotLayers(c, rs, filepath.Join(c.OutDir, "layers.png")); err != nil {
@@ -192,23 +186,17 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 			var data errPoints
 			var line plotter.XYs
 			for t, m := range tr.Measured {
-				data.XYs = append(data.XYs, plotter.XY{X: float64(t + 1), Y: m.Loss})
-				data.YErrors = append(data.YErrors, struct{ Low, High float64 }{min(2*m.StdErr, 0.9*m.Loss), 2 * m.StdErr})
+				data.add(float64(t+1), m.Loss, 2*m.StdErr, 0.1*m.Loss)
 				line = append(line, plotter.XY{X: float64(t + 1), Y: m.Prediction})
 			}
-			sc, err := plotter.NewScatter(data)
-			if err != nil {
-				return err
-			}
-			sc.Color, sc.Shape = col, draw.CircleGlyph{}
+			var shape draw.GlyphDrawer = draw.CircleGlyph{}
 			if tr.Decoder == "gamp" {
-				sc.Shape = draw.TriangleGlyph{}
+				shape = draw.TriangleGlyph{}
 			}
-			eb, err := plotter.NewYErrorBars(data)
+			sc, eb, err := measured(data, col, shape)
 			if err != nil {
 				return err
 			}
-			eb.Color = col
 			ln, err := plotter.NewLine(line)
 			if err != nil {
 				return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
@@ -74,18 +73,8 @@ type LearnedPoint struct {
 }
 
 func paired(a, b []float64) Paired {
-	n := float64(len(a))
-	var m float64
-	for i := range a {
-		m += a[i] - b[i]
-	}
-	m /= n
-	var v float64
-	for i := range a {
-		e := a[i] - b[i] - m
-		v += e * e
-	}
-	return Paired{Mean: m, StdErr: math.Sqrt(v / (n - 1) / n)}
+	e := model.PairedDifference(a, b)
+	return Paired{Mean: e.Mean, StdErr: e.StdErr}
 }
 
 // RunLearned runs every rate of c.
@@ -208,13 +197,8 @@ func WriteLearned(c LearnedConfig, pts []LearnedPoint) error {
 			add("unrolled vamp (learned)", u.Layers, u.Learned)
 		}
 	}
-	if err := WriteCSV(filepath.Join(c.OutDir, "learned.csv"), []string{"prior", "rate", "dim", "decoder", "layers", "loss", "stderr", "prediction"}, rows); err != nil {
-		return err
-	}
-	if err := WriteJSON(filepath.Join(c.OutDir, "learned.json"), struct {
-		Config LearnedConfig  `json:"config"`
-		Points []LearnedPoint `json:"points"`
-	}{c, pts}); err != nil {
+	header := []string{"prior", "rate", "dim", "decoder", "layers", "loss", "stderr", "prediction"}
+	if err := writeData(c.OutDir, "learned", header, rows, c, pts); err != nil {
 		return err
 	}
 	var b strings.Builder

@@ -76,3 +76,15 @@ func readJSON(path string, v any) error {
 	}
 	return json.Unmarshal(b, v)
 }
+
+// writeData writes dir/name.csv (header and rows) and dir/name.json
+// ({"config": config, "points": points}), each atomically.
+func writeData(dir, name string, header []string, rows [][]string, config, points any) error {
+	if err := WriteCSV(filepath.Join(dir, name+".csv"), header, rows); err != nil {
+		return err
+	}
+	return WriteJSON(filepath.Join(dir, name+".json"), struct {
+		Config any `json:"config"`
+		Points any `json:"points"`
+	}{config, points})
+}

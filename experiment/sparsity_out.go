@@ -2,7 +2,6 @@ package experiment
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -26,32 +25,13 @@ func WriteSparsity(c SparsityConfig, pts []SparsityPoint) error {
 		rows = append(rows, []string{p.Prior, f(p.P), f(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), strconv.Itoa(p.Steps),
 			f(p.Prediction), f(p.FiniteDHaar), f(p.FiniteDFlat), f(p.S4), f(p.EdgeworthS4), f(p.Loss), f(p.StdErr), f(p.GapSE), f(p.TrainSeconds)})
 	}
-	if err := WriteCSV(filepath.Join(c.OutDir, "sparsity.csv"), header, rows); err != nil {
-		return err
-	}
-	if err := WriteJSON(filepath.Join(c.OutDir, "sparsity.json"), struct {
-		Config SparsityConfig  `json:"config"`
-		Points []SparsityPoint `json:"points"`
-	}{c, pts}); err != nil {
+	if err := writeData(c.OutDir, "sparsity", header, rows, c, pts); err != nil {
 		return err
 	}
 	if err := plotSparsity(c, pts, filepath.Join(c.OutDir, "sparsity.png")); err != nil {
 		return err
 	}
 	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(sparsityReport(c, pts)))
-}
-
-var palette = []color.Color{
-	color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff},
-	color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
-	color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
-	color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
-	color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-}
-
-type errPoints struct {
-	plotter.XYs
-	plotter.YErrors
 }
 
 func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
@@ -76,23 +56,15 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 			if p.Rate != float64(int(math.Round(r*float64(c.Dim))))/float64(c.Dim) {
 				continue
 			}
-			data.XYs = append(data.XYs, plotter.XY{X: p.P, Y: p.Loss})
-			e := 2 * p.StdErr
-			data.YErrors = append(data.YErrors, struct{ Low, High float64 }{e, e})
+			data.add(p.P, p.Loss, 2*p.StdErr, math.Inf(-1))
 		}
 		if len(data.XYs) == 0 {
 			continue
 		}
-		sc, err := plotter.NewScatter(data)
+		sc, eb, err := measured(data, col, draw.CircleGlyph{})
 		if err != nil {
 			return err
 		}
-		sc.Color, sc.Shape = col, draw.CircleGlyph{}
-		eb, err := plotter.NewYErrorBars(data)
-		if err != nil {
-			return err
-		}
-		eb.Color = col
 		limit, _ := theory.GaussEquivalentLoss(r)
 		lim := plotter.NewFunction(func(float64) float64 { return limit })
 		lim.Color, lim.Width = col, vg.Points(1)

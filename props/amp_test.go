@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed05b1c944/onebit/core/amp"
 	"github.com/seed05b1c944/onebit/core/mat"
+	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/theory"
 )
@@ -16,34 +17,10 @@ import (
 // long reports whether the thorough sizes were asked for (ONEBIT_LONG=1).
 func long() bool { return os.Getenv("ONEBIT_LONG") == "1" }
 
-// cvMean is the mean of the per-signal losses l with the control variate
-// q = ||x||^2/d, whose expectation is exactly E x^2 = 1 (THEORY.md 10): the
-// estimate mean(l) - beta (mean(q) - 1) with beta the regression slope of l
-// on q, and its standard error from the regression residuals.
+// cvMean is model.ControlVariate with q = ||x||^2/d (E q = 1, THEORY.md 10).
 func cvMean(l, q []float64) (mean, se float64) {
-	n := float64(len(l))
-	var ml, mq float64
-	for i := range l {
-		ml += l[i]
-		mq += q[i]
-	}
-	ml /= n
-	mq /= n
-	var cov, vq float64
-	for i := range l {
-		cov += (q[i] - mq) * (l[i] - ml)
-		vq += (q[i] - mq) * (q[i] - mq)
-	}
-	beta := 0.0
-	if vq > 0 {
-		beta = cov / vq
-	}
-	var res float64
-	for i := range l {
-		e := l[i] - ml - beta*(q[i]-mq)
-		res += e * e
-	}
-	return ml - beta*(mq-1), math.Sqrt(res / (n - 2) / n)
+	e := model.ControlVariate(l, q, 1)
+	return e.Mean, e.StdErr
 }
 
 // sqNorms returns ||x_s||^2/d for each row of x.

@@ -19,20 +19,11 @@ import (
 	"github.com/seed05b1c944/onebit/theory"
 )
 
-// paired returns the mean of a - b over paired per-signal losses and its
-// standard error (the common ||x||^2/d fluctuation cancels in the pair).
+// paired is model.PairedDifference: the mean of a - b over paired
+// per-signal losses and its standard error.
 func paired(a, b []float64) (mean, se float64) {
-	n := float64(len(a))
-	for i := range a {
-		mean += a[i] - b[i]
-	}
-	mean /= n
-	var v float64
-	for i := range a {
-		e := a[i] - b[i] - mean
-		v += e * e
-	}
-	return mean, math.Sqrt(v / (n - 1) / n)
+	e := model.PairedDifference(a, b)
+	return e.Mean, e.StdErr
 }
 
 // shallowLosses decodes set with sh and returns the per-signal losses.

@@ -91,3 +91,22 @@ func (m *Autoencoder[T]) Loss(ws *Workspace[T], x *mat.Dense[T], scratch []float
 	}
 	return s / float64(x.Rows)
 }
+
+// PairedDifference estimates E[a - b] from per-signal losses of two decoders
+// on the same signals: the mean difference and its standard error (n - 1
+// degrees of freedom). Pairing cancels the fluctuations both losses share,
+// such as ||x||^2/d.
+func PairedDifference(a, b []float64) Estimate {
+	n := float64(len(a))
+	var m float64
+	for i := range a {
+		m += a[i] - b[i]
+	}
+	m /= n
+	var v float64
+	for i := range a {
+		e := a[i] - b[i] - m
+		v += e * e
+	}
+	return Estimate{Mean: m, StdErr: math.Sqrt(v / (n - 1) / n), N: len(a)}
+}

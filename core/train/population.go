@@ -75,18 +75,24 @@ func Population(ctx context.Context, m *model.Autoencoder[float64], p prior.Prio
 	if err != nil {
 		return nil, err
 	}
-	losses := make([]float64, 0, run.cfg.Steps)
-	for step := 1; step <= run.cfg.Steps; step++ {
+	return runSteps(ctx, run.cfg.Steps, run.Step, cfg.Progress)
+}
+
+// runSteps calls step(1), ..., step(steps), stopping at the first error or
+// when ctx is done, reports each loss to progress, and returns the losses.
+func runSteps(ctx context.Context, steps int, step func(int) (float64, error), progress Progress) ([]float64, error) {
+	losses := make([]float64, 0, steps)
+	for t := 1; t <= steps; t++ {
 		if err := ctx.Err(); err != nil {
 			return losses, err
 		}
-		loss, err := run.Step(step)
+		loss, err := step(t)
 		if err != nil {
 			return losses, err
 		}
 		losses = append(losses, loss)
-		if cfg.Progress != nil {
-			cfg.Progress(step, run.cfg.Steps, loss)
+		if progress != nil {
+			progress(t, steps, loss)
 		}
 	}
 	return losses, nil

@@ -67,21 +67,7 @@ func SGD(ctx context.Context, m *model.Autoencoder[float32], p prior.Prior, rng 
 	if err != nil {
 		return nil, err
 	}
-	losses := make([]float64, 0, run.cfg.Steps)
-	for step := 1; step <= run.cfg.Steps; step++ {
-		if err := ctx.Err(); err != nil {
-			return losses, err
-		}
-		loss, err := run.Step(step)
-		if err != nil {
-			return losses, err
-		}
-		losses = append(losses, loss)
-		if cfg.Progress != nil {
-			cfg.Progress(step, run.cfg.Steps, loss)
-		}
-	}
-	return losses, nil
+	return runSteps(ctx, run.cfg.Steps, run.Step, cfg.Progress)
 }
 
 // SGDRun is the state of an SGD run; Step allocates nothing.
