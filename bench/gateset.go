@@ -26,9 +26,9 @@ import (
 // in a few minutes on 2 cores. Heavy shapes belong in ad hoc comparisons
 // ("make bench-compare"), not here. Adding a benchmark to the gate is one line.
 var GateSet = []string{
-	"BenchmarkGemm/f32/(NN|NT|TN)/256x256x128$",
-	"BenchmarkGemm/f64/(NN|NT|TN)/256x256x128$",
-	"BenchmarkGemm/f32/NN/1024x784x392$",
+	"^BenchmarkGemm$/f32/(NN|NT|TN)/256x256x128$",
+	"^BenchmarkGemm$/f64/(NN|NT|TN)/256x256x128$",
+	"^BenchmarkGemm$/f32/NN/1024x784x392$",
 	"BenchmarkTrainStep/population/bg0.1/d200-n200$",
 	"BenchmarkTrainStep/sgd/d256-n128-batch256$",
 	"BenchmarkStateEvolution/vamp/bg0.1-r1$",
