@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/seed05b1c944/onebit/core/prior"
@@ -56,6 +57,9 @@ func runTheory(args []string, stdout, stderr io.Writer) error {
 		return usagef("want a prediction: %s", subs)
 	}
 	sub := args[0]
+	if !slices.Contains([]string{"gauss", "denoiser", "phase", "se"}, sub) {
+		return usagef("unknown prediction %q, want %s", sub, subs)
+	}
 	fs := newFlagSet("theory "+sub, stderr)
 	priorName := fs.String("prior", "gaussian", "prior: gaussian, bg:P or sr:P")
 	rate := fs.Float64("rate", math.NaN(), "rate r = n/d (phase: 1)")
@@ -68,7 +72,7 @@ func runTheory(args []string, stdout, stderr io.Writer) error {
 	}
 	p, err := prior.Parse(*priorName)
 	if err != nil {
-		return usagef("%v", err)
+		return usagef("--prior: %v", err)
 	}
 	enc, err := theory.ParseEncoder(*encName)
 	if err != nil {
