@@ -3441,3 +3441,1042 @@ steGradAvx2F64_loop:
 steGradAvx2F64_done:
 	VZEROUPPER
 	RET
+
+// func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F32_16(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	LEAQ         (R9)(BX*4), R10
+	LEAQ         (R10)(BX*4), R11
+	TESTQ        SI, SI
+	JZ           transAvx512F32_16_done
+
+transAvx512F32_16_loop:
+	VMULPS     (DX), Z0, Z1
+	VMULPS     (DX)(BX*1), Z0, Z2
+	VMULPS     (DX)(BX*2), Z0, Z3
+	VMULPS     (DX)(DI*1), Z0, Z4
+	VMULPS     (R9), Z0, Z5
+	VMULPS     (R9)(BX*1), Z0, Z6
+	VMULPS     (R9)(BX*2), Z0, Z7
+	VMULPS     (R9)(DI*1), Z0, Z8
+	VMULPS     (R10), Z0, Z9
+	VMULPS     (R10)(BX*1), Z0, Z10
+	VMULPS     (R10)(BX*2), Z0, Z11
+	VMULPS     (R10)(DI*1), Z0, Z12
+	VMULPS     (R11), Z0, Z13
+	VMULPS     (R11)(BX*1), Z0, Z14
+	VMULPS     (R11)(BX*2), Z0, Z15
+	VMULPS     (R11)(DI*1), Z0, Z16
+	VUNPCKLPS  Z2, Z1, Z17
+	VUNPCKHPS  Z2, Z1, Z1
+	VUNPCKLPS  Z4, Z3, Z2
+	VUNPCKHPS  Z4, Z3, Z3
+	VUNPCKLPS  Z6, Z5, Z4
+	VUNPCKHPS  Z6, Z5, Z5
+	VUNPCKLPS  Z8, Z7, Z6
+	VUNPCKHPS  Z8, Z7, Z7
+	VUNPCKLPS  Z10, Z9, Z8
+	VUNPCKHPS  Z10, Z9, Z9
+	VUNPCKLPS  Z12, Z11, Z10
+	VUNPCKHPS  Z12, Z11, Z11
+	VUNPCKLPS  Z14, Z13, Z12
+	VUNPCKHPS  Z14, Z13, Z13
+	VUNPCKLPS  Z16, Z15, Z14
+	VUNPCKHPS  Z16, Z15, Z15
+	VUNPCKLPD  Z2, Z17, Z16
+	VUNPCKHPD  Z2, Z17, Z2
+	VUNPCKLPD  Z3, Z1, Z17
+	VUNPCKHPD  Z3, Z1, Z1
+	VUNPCKLPD  Z6, Z4, Z3
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z7, Z5, Z6
+	VUNPCKHPD  Z7, Z5, Z5
+	VUNPCKLPD  Z10, Z8, Z7
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z11, Z9, Z10
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z14, Z12, Z11
+	VUNPCKHPD  Z14, Z12, Z12
+	VUNPCKLPD  Z15, Z13, Z14
+	VUNPCKHPD  Z15, Z13, Z13
+	VSHUFF32X4 $0x44, Z3, Z16, Z15
+	VSHUFF32X4 $0xee, Z3, Z16, Z3
+	VSHUFF32X4 $0x44, Z11, Z7, Z16
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z16, Z15, Z11
+	VSHUFF32X4 $0xdd, Z16, Z15, Z15
+	VSHUFF32X4 $0x88, Z7, Z3, Z16
+	VSHUFF32X4 $0xdd, Z7, Z3, Z3
+	VSHUFF32X4 $0x44, Z4, Z2, Z7
+	VSHUFF32X4 $0xee, Z4, Z2, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z4
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z4, Z7, Z12
+	VSHUFF32X4 $0xdd, Z4, Z7, Z4
+	VSHUFF32X4 $0x88, Z8, Z2, Z7
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z6, Z17, Z8
+	VSHUFF32X4 $0xee, Z6, Z17, Z6
+	VSHUFF32X4 $0x44, Z14, Z10, Z17
+	VSHUFF32X4 $0xee, Z14, Z10, Z10
+	VSHUFF32X4 $0x88, Z17, Z8, Z14
+	VSHUFF32X4 $0xdd, Z17, Z8, Z8
+	VSHUFF32X4 $0x88, Z10, Z6, Z17
+	VSHUFF32X4 $0xdd, Z10, Z6, Z6
+	VSHUFF32X4 $0x44, Z5, Z1, Z10
+	VSHUFF32X4 $0xee, Z5, Z1, Z1
+	VSHUFF32X4 $0x44, Z13, Z9, Z5
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z5, Z10, Z13
+	VSHUFF32X4 $0xdd, Z5, Z10, Z5
+	VSHUFF32X4 $0x88, Z9, Z1, Z10
+	VSHUFF32X4 $0xdd, Z9, Z1, Z1
+	MOVQ       AX, R12
+	VMOVUPS    Z11, (R12)
+	VMOVUPS    Z12, (R12)(CX*1)
+	VMOVUPS    Z14, (R12)(CX*2)
+	VMOVUPS    Z13, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z15, (R12)
+	VMOVUPS    Z4, (R12)(CX*1)
+	VMOVUPS    Z8, (R12)(CX*2)
+	VMOVUPS    Z5, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z16, (R12)
+	VMOVUPS    Z7, (R12)(CX*1)
+	VMOVUPS    Z17, (R12)(CX*2)
+	VMOVUPS    Z10, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z3, (R12)
+	VMOVUPS    Z2, (R12)(CX*1)
+	VMOVUPS    Z6, (R12)(CX*2)
+	VMOVUPS    Z1, (R12)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	ADDQ       $0x00000040, R10
+	ADDQ       $0x00000040, R11
+	DECQ       SI
+	JNZ        transAvx512F32_16_loop
+
+transAvx512F32_16_done:
+	VZEROUPPER
+	RET
+
+// func transAvx512F32_14(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F32_14(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	LEAQ         (R9)(BX*4), R10
+	LEAQ         (R10)(BX*4), R11
+	MOVL         $0x00003fff, R12
+	KMOVW        R12, K1
+	TESTQ        SI, SI
+	JZ           transAvx512F32_14_done
+
+transAvx512F32_14_loop:
+	VMULPS     (DX), Z0, Z1
+	VMULPS     (DX)(BX*1), Z0, Z2
+	VMULPS     (DX)(BX*2), Z0, Z3
+	VMULPS     (DX)(DI*1), Z0, Z4
+	VMULPS     (R9), Z0, Z5
+	VMULPS     (R9)(BX*1), Z0, Z6
+	VMULPS     (R9)(BX*2), Z0, Z7
+	VMULPS     (R9)(DI*1), Z0, Z8
+	VMULPS     (R10), Z0, Z9
+	VMULPS     (R10)(BX*1), Z0, Z10
+	VMULPS     (R10)(BX*2), Z0, Z11
+	VMULPS     (R10)(DI*1), Z0, Z12
+	VMULPS     (R11), Z0, Z13
+	VMULPS     (R11)(BX*1), Z0, Z14
+	VUNPCKLPS  Z2, Z1, Z15
+	VUNPCKHPS  Z2, Z1, Z1
+	VUNPCKLPS  Z4, Z3, Z2
+	VUNPCKHPS  Z4, Z3, Z3
+	VUNPCKLPS  Z6, Z5, Z4
+	VUNPCKHPS  Z6, Z5, Z5
+	VUNPCKLPS  Z8, Z7, Z6
+	VUNPCKHPS  Z8, Z7, Z7
+	VUNPCKLPS  Z10, Z9, Z8
+	VUNPCKHPS  Z10, Z9, Z9
+	VUNPCKLPS  Z12, Z11, Z10
+	VUNPCKHPS  Z12, Z11, Z11
+	VUNPCKLPS  Z14, Z13, Z12
+	VUNPCKHPS  Z14, Z13, Z13
+	VUNPCKLPD  Z2, Z15, Z14
+	VUNPCKHPD  Z2, Z15, Z2
+	VUNPCKLPD  Z3, Z1, Z16
+	VUNPCKHPD  Z3, Z1, Z3
+	VUNPCKLPD  Z6, Z4, Z17
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z7, Z5, Z6
+	VUNPCKHPD  Z7, Z5, Z5
+	VUNPCKLPD  Z10, Z8, Z7
+	VUNPCKHPD  Z10, Z8, Z8
+	VUNPCKLPD  Z11, Z9, Z10
+	VUNPCKHPD  Z11, Z9, Z9
+	VUNPCKLPD  Z15, Z12, Z11
+	VUNPCKHPD  Z15, Z12, Z12
+	VUNPCKLPD  Z1, Z13, Z15
+	VUNPCKHPD  Z1, Z13, Z1
+	VSHUFF32X4 $0x44, Z17, Z14, Z13
+	VSHUFF32X4 $0xee, Z17, Z14, Z14
+	VSHUFF32X4 $0x44, Z11, Z7, Z17
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z17, Z13, Z11
+	VSHUFF32X4 $0xdd, Z17, Z13, Z13
+	VSHUFF32X4 $0x88, Z7, Z14, Z17
+	VSHUFF32X4 $0xdd, Z7, Z14, Z7
+	VSHUFF32X4 $0x44, Z4, Z2, Z14
+	VSHUFF32X4 $0xee, Z4, Z2, Z2
+	VSHUFF32X4 $0x44, Z12, Z8, Z4
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z4, Z14, Z12
+	VSHUFF32X4 $0xdd, Z4, Z14, Z4
+	VSHUFF32X4 $0x88, Z8, Z2, Z14
+	VSHUFF32X4 $0xdd, Z8, Z2, Z2
+	VSHUFF32X4 $0x44, Z6, Z16, Z8
+	VSHUFF32X4 $0xee, Z6, Z16, Z6
+	VSHUFF32X4 $0x44, Z15, Z10, Z16
+	VSHUFF32X4 $0xee, Z15, Z10, Z10
+	VSHUFF32X4 $0x88, Z16, Z8, Z15
+	VSHUFF32X4 $0xdd, Z16, Z8, Z8
+	VSHUFF32X4 $0x88, Z10, Z6, Z16
+	VSHUFF32X4 $0xdd, Z10, Z6, Z6
+	VSHUFF32X4 $0x44, Z5, Z3, Z10
+	VSHUFF32X4 $0xee, Z5, Z3, Z3
+	VSHUFF32X4 $0x44, Z1, Z9, Z5
+	VSHUFF32X4 $0xee, Z1, Z9, Z1
+	VSHUFF32X4 $0x88, Z5, Z10, Z9
+	VSHUFF32X4 $0xdd, Z5, Z10, Z5
+	VSHUFF32X4 $0x88, Z1, Z3, Z10
+	VSHUFF32X4 $0xdd, Z1, Z3, Z1
+	MOVQ       AX, R12
+	VMOVUPS    Z11, K1, (R12)
+	VMOVUPS    Z12, K1, (R12)(CX*1)
+	VMOVUPS    Z15, K1, (R12)(CX*2)
+	VMOVUPS    Z9, K1, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z13, K1, (R12)
+	VMOVUPS    Z4, K1, (R12)(CX*1)
+	VMOVUPS    Z8, K1, (R12)(CX*2)
+	VMOVUPS    Z5, K1, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z17, K1, (R12)
+	VMOVUPS    Z14, K1, (R12)(CX*1)
+	VMOVUPS    Z16, K1, (R12)(CX*2)
+	VMOVUPS    Z10, K1, (R12)(R8*1)
+	LEAQ       (R12)(CX*4), R12
+	VMOVUPS    Z7, K1, (R12)
+	VMOVUPS    Z2, K1, (R12)(CX*1)
+	VMOVUPS    Z6, K1, (R12)(CX*2)
+	VMOVUPS    Z1, K1, (R12)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	ADDQ       $0x00000040, R10
+	ADDQ       $0x00000040, R11
+	DECQ       SI
+	JNZ        transAvx512F32_14_loop
+
+transAvx512F32_14_done:
+	VZEROUPPER
+	RET
+
+// func transAvx512F32_8(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F32_8(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	MOVL         $0x000000ff, R10
+	KMOVW        R10, K1
+	TESTQ        SI, SI
+	JZ           transAvx512F32_8_done
+
+transAvx512F32_8_loop:
+	VMULPS     (DX), Z0, Z1
+	VMULPS     (DX)(BX*1), Z0, Z2
+	VMULPS     (DX)(BX*2), Z0, Z3
+	VMULPS     (DX)(DI*1), Z0, Z4
+	VMULPS     (R9), Z0, Z5
+	VMULPS     (R9)(BX*1), Z0, Z6
+	VMULPS     (R9)(BX*2), Z0, Z7
+	VMULPS     (R9)(DI*1), Z0, Z8
+	VUNPCKLPS  Z2, Z1, Z9
+	VUNPCKHPS  Z2, Z1, Z1
+	VUNPCKLPS  Z4, Z3, Z2
+	VUNPCKHPS  Z4, Z3, Z3
+	VUNPCKLPS  Z6, Z5, Z4
+	VUNPCKHPS  Z6, Z5, Z5
+	VUNPCKLPS  Z8, Z7, Z6
+	VUNPCKHPS  Z8, Z7, Z7
+	VUNPCKLPD  Z2, Z9, Z8
+	VUNPCKHPD  Z2, Z9, Z2
+	VUNPCKLPD  Z3, Z1, Z9
+	VUNPCKHPD  Z3, Z1, Z1
+	VUNPCKLPD  Z6, Z4, Z3
+	VUNPCKHPD  Z6, Z4, Z4
+	VUNPCKLPD  Z7, Z5, Z6
+	VUNPCKHPD  Z7, Z5, Z5
+	VSHUFF32X4 $0x44, Z3, Z8, Z7
+	VSHUFF32X4 $0xee, Z3, Z8, Z3
+	VSHUFF32X4 $0x88, Z7, Z7, Z8
+	VSHUFF32X4 $0xdd, Z7, Z7, Z7
+	VSHUFF32X4 $0x88, Z3, Z3, Z10
+	VSHUFF32X4 $0xdd, Z3, Z3, Z3
+	VSHUFF32X4 $0x44, Z4, Z2, Z11
+	VSHUFF32X4 $0xee, Z4, Z2, Z2
+	VSHUFF32X4 $0x88, Z11, Z11, Z4
+	VSHUFF32X4 $0xdd, Z11, Z11, Z11
+	VSHUFF32X4 $0x88, Z2, Z2, Z12
+	VSHUFF32X4 $0xdd, Z2, Z2, Z2
+	VSHUFF32X4 $0x44, Z6, Z9, Z13
+	VSHUFF32X4 $0xee, Z6, Z9, Z6
+	VSHUFF32X4 $0x88, Z13, Z13, Z9
+	VSHUFF32X4 $0xdd, Z13, Z13, Z13
+	VSHUFF32X4 $0x88, Z6, Z6, Z14
+	VSHUFF32X4 $0xdd, Z6, Z6, Z6
+	VSHUFF32X4 $0x44, Z5, Z1, Z15
+	VSHUFF32X4 $0xee, Z5, Z1, Z1
+	VSHUFF32X4 $0x88, Z15, Z15, Z5
+	VSHUFF32X4 $0xdd, Z15, Z15, Z15
+	VSHUFF32X4 $0x88, Z1, Z1, Z16
+	VSHUFF32X4 $0xdd, Z1, Z1, Z1
+	MOVQ       AX, R10
+	VMOVUPS    Z8, K1, (R10)
+	VMOVUPS    Z4, K1, (R10)(CX*1)
+	VMOVUPS    Z9, K1, (R10)(CX*2)
+	VMOVUPS    Z5, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z7, K1, (R10)
+	VMOVUPS    Z11, K1, (R10)(CX*1)
+	VMOVUPS    Z13, K1, (R10)(CX*2)
+	VMOVUPS    Z15, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z10, K1, (R10)
+	VMOVUPS    Z12, K1, (R10)(CX*1)
+	VMOVUPS    Z14, K1, (R10)(CX*2)
+	VMOVUPS    Z16, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z3, K1, (R10)
+	VMOVUPS    Z2, K1, (R10)(CX*1)
+	VMOVUPS    Z6, K1, (R10)(CX*2)
+	VMOVUPS    Z1, K1, (R10)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	DECQ       SI
+	JNZ        transAvx512F32_8_loop
+
+transAvx512F32_8_done:
+	VZEROUPPER
+	RET
+
+// func transAvx512F32_6(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F32_6(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	MOVL         $0x0000003f, R10
+	KMOVW        R10, K1
+	TESTQ        SI, SI
+	JZ           transAvx512F32_6_done
+
+transAvx512F32_6_loop:
+	VMULPS     (DX), Z0, Z1
+	VMULPS     (DX)(BX*1), Z0, Z2
+	VMULPS     (DX)(BX*2), Z0, Z3
+	VMULPS     (DX)(DI*1), Z0, Z4
+	VMULPS     (R9), Z0, Z5
+	VMULPS     (R9)(BX*1), Z0, Z6
+	VUNPCKLPS  Z2, Z1, Z7
+	VUNPCKHPS  Z2, Z1, Z1
+	VUNPCKLPS  Z4, Z3, Z2
+	VUNPCKHPS  Z4, Z3, Z3
+	VUNPCKLPS  Z6, Z5, Z4
+	VUNPCKHPS  Z6, Z5, Z5
+	VUNPCKLPD  Z2, Z7, Z6
+	VUNPCKHPD  Z2, Z7, Z2
+	VUNPCKLPD  Z3, Z1, Z8
+	VUNPCKHPD  Z3, Z1, Z3
+	VUNPCKLPD  Z7, Z4, Z9
+	VUNPCKHPD  Z7, Z4, Z4
+	VUNPCKLPD  Z1, Z5, Z7
+	VUNPCKHPD  Z1, Z5, Z1
+	VSHUFF32X4 $0x44, Z9, Z6, Z5
+	VSHUFF32X4 $0xee, Z9, Z6, Z6
+	VSHUFF32X4 $0x88, Z5, Z5, Z9
+	VSHUFF32X4 $0xdd, Z5, Z5, Z5
+	VSHUFF32X4 $0x88, Z6, Z6, Z10
+	VSHUFF32X4 $0xdd, Z6, Z6, Z6
+	VSHUFF32X4 $0x44, Z4, Z2, Z11
+	VSHUFF32X4 $0xee, Z4, Z2, Z2
+	VSHUFF32X4 $0x88, Z11, Z11, Z4
+	VSHUFF32X4 $0xdd, Z11, Z11, Z11
+	VSHUFF32X4 $0x88, Z2, Z2, Z12
+	VSHUFF32X4 $0xdd, Z2, Z2, Z2
+	VSHUFF32X4 $0x44, Z7, Z8, Z13
+	VSHUFF32X4 $0xee, Z7, Z8, Z7
+	VSHUFF32X4 $0x88, Z13, Z13, Z8
+	VSHUFF32X4 $0xdd, Z13, Z13, Z13
+	VSHUFF32X4 $0x88, Z7, Z7, Z14
+	VSHUFF32X4 $0xdd, Z7, Z7, Z7
+	VSHUFF32X4 $0x44, Z1, Z3, Z15
+	VSHUFF32X4 $0xee, Z1, Z3, Z1
+	VSHUFF32X4 $0x88, Z15, Z15, Z3
+	VSHUFF32X4 $0xdd, Z15, Z15, Z15
+	VSHUFF32X4 $0x88, Z1, Z1, Z16
+	VSHUFF32X4 $0xdd, Z1, Z1, Z1
+	MOVQ       AX, R10
+	VMOVUPS    Z9, K1, (R10)
+	VMOVUPS    Z4, K1, (R10)(CX*1)
+	VMOVUPS    Z8, K1, (R10)(CX*2)
+	VMOVUPS    Z3, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z5, K1, (R10)
+	VMOVUPS    Z11, K1, (R10)(CX*1)
+	VMOVUPS    Z13, K1, (R10)(CX*2)
+	VMOVUPS    Z15, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z10, K1, (R10)
+	VMOVUPS    Z12, K1, (R10)(CX*1)
+	VMOVUPS    Z14, K1, (R10)(CX*2)
+	VMOVUPS    Z16, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Z6, K1, (R10)
+	VMOVUPS    Z2, K1, (R10)(CX*1)
+	VMOVUPS    Z7, K1, (R10)(CX*2)
+	VMOVUPS    Z1, K1, (R10)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	DECQ       SI
+	JNZ        transAvx512F32_6_loop
+
+transAvx512F32_6_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F32_14(dst *float32, src *float32, lds int, n int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F32_14(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVL         $0x00003fff, SI
+	KMOVW        SI, K1
+	TESTQ        BX, BX
+	JZ           copyAvx512F32_14_done
+
+copyAvx512F32_14_loop:
+	VMOVUPS.Z (CX), K1, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000038, AX
+	DECQ      BX
+	JNZ       copyAvx512F32_14_loop
+
+copyAvx512F32_14_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F32_8(dst *float32, src *float32, lds int, n int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F32_8(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVL         $0x000000ff, SI
+	KMOVW        SI, K1
+	TESTQ        BX, BX
+	JZ           copyAvx512F32_8_done
+
+copyAvx512F32_8_loop:
+	VMOVUPS.Z (CX), K1, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000020, AX
+	DECQ      BX
+	JNZ       copyAvx512F32_8_loop
+
+copyAvx512F32_8_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F32_6(dst *float32, src *float32, lds int, n int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F32_6(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVL         $0x0000003f, SI
+	KMOVW        SI, K1
+	TESTQ        BX, BX
+	JZ           copyAvx512F32_6_done
+
+copyAvx512F32_6_loop:
+	VMOVUPS.Z (CX), K1, Z1
+	VMULPS    Z1, Z0, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000018, AX
+	DECQ      BX
+	JNZ       copyAvx512F32_6_loop
+
+copyAvx512F32_6_done:
+	VZEROUPPER
+	RET
+
+// func transAvx512F64_8(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F64_8(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x03, CX
+	SHLQ         $0x03, BX
+	VBROADCASTSD alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	TESTQ        SI, SI
+	JZ           transAvx512F64_8_done
+
+transAvx512F64_8_loop:
+	VMULPD     (DX), Z0, Z1
+	VMULPD     (DX)(BX*1), Z0, Z2
+	VMULPD     (DX)(BX*2), Z0, Z3
+	VMULPD     (DX)(DI*1), Z0, Z4
+	VMULPD     (R9), Z0, Z5
+	VMULPD     (R9)(BX*1), Z0, Z6
+	VMULPD     (R9)(BX*2), Z0, Z7
+	VMULPD     (R9)(DI*1), Z0, Z8
+	VUNPCKLPD  Z2, Z1, Z9
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z4, Z3, Z2
+	VUNPCKHPD  Z4, Z3, Z3
+	VUNPCKLPD  Z6, Z5, Z4
+	VUNPCKHPD  Z6, Z5, Z5
+	VUNPCKLPD  Z8, Z7, Z6
+	VUNPCKHPD  Z8, Z7, Z7
+	VSHUFF64X2 $0x44, Z2, Z9, Z8
+	VSHUFF64X2 $0xee, Z2, Z9, Z2
+	VSHUFF64X2 $0x44, Z6, Z4, Z9
+	VSHUFF64X2 $0xee, Z6, Z4, Z4
+	VSHUFF64X2 $0x88, Z9, Z8, Z6
+	VSHUFF64X2 $0xdd, Z9, Z8, Z8
+	VSHUFF64X2 $0x88, Z4, Z2, Z9
+	VSHUFF64X2 $0xdd, Z4, Z2, Z2
+	VSHUFF64X2 $0x44, Z3, Z1, Z4
+	VSHUFF64X2 $0xee, Z3, Z1, Z1
+	VSHUFF64X2 $0x44, Z7, Z5, Z3
+	VSHUFF64X2 $0xee, Z7, Z5, Z5
+	VSHUFF64X2 $0x88, Z3, Z4, Z7
+	VSHUFF64X2 $0xdd, Z3, Z4, Z3
+	VSHUFF64X2 $0x88, Z5, Z1, Z4
+	VSHUFF64X2 $0xdd, Z5, Z1, Z1
+	MOVQ       AX, R10
+	VMOVUPD    Z6, (R10)
+	VMOVUPD    Z7, (R10)(CX*1)
+	VMOVUPD    Z8, (R10)(CX*2)
+	VMOVUPD    Z3, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPD    Z9, (R10)
+	VMOVUPD    Z4, (R10)(CX*1)
+	VMOVUPD    Z2, (R10)(CX*2)
+	VMOVUPD    Z1, (R10)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	DECQ       SI
+	JNZ        transAvx512F64_8_loop
+
+transAvx512F64_8_done:
+	VZEROUPPER
+	RET
+
+// func transAvx512F64_6(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+// Requires: AVX, AVX512F
+TEXT ·transAvx512F64_6(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x03, CX
+	SHLQ         $0x03, BX
+	VBROADCASTSD alpha+40(FP), Z0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	MOVL         $0x0000003f, R10
+	KMOVW        R10, K1
+	TESTQ        SI, SI
+	JZ           transAvx512F64_6_done
+
+transAvx512F64_6_loop:
+	VMULPD     (DX), Z0, Z1
+	VMULPD     (DX)(BX*1), Z0, Z2
+	VMULPD     (DX)(BX*2), Z0, Z3
+	VMULPD     (DX)(DI*1), Z0, Z4
+	VMULPD     (R9), Z0, Z5
+	VMULPD     (R9)(BX*1), Z0, Z6
+	VUNPCKLPD  Z2, Z1, Z7
+	VUNPCKHPD  Z2, Z1, Z1
+	VUNPCKLPD  Z4, Z3, Z2
+	VUNPCKHPD  Z4, Z3, Z3
+	VUNPCKLPD  Z6, Z5, Z4
+	VUNPCKHPD  Z6, Z5, Z5
+	VSHUFF64X2 $0x44, Z2, Z7, Z6
+	VSHUFF64X2 $0xee, Z2, Z7, Z2
+	VSHUFF64X2 $0x44, Z7, Z4, Z8
+	VSHUFF64X2 $0xee, Z7, Z4, Z4
+	VSHUFF64X2 $0x88, Z8, Z6, Z7
+	VSHUFF64X2 $0xdd, Z8, Z6, Z6
+	VSHUFF64X2 $0x88, Z4, Z2, Z8
+	VSHUFF64X2 $0xdd, Z4, Z2, Z2
+	VSHUFF64X2 $0x44, Z3, Z1, Z4
+	VSHUFF64X2 $0xee, Z3, Z1, Z3
+	VSHUFF64X2 $0x44, Z1, Z5, Z9
+	VSHUFF64X2 $0xee, Z1, Z5, Z1
+	VSHUFF64X2 $0x88, Z9, Z4, Z5
+	VSHUFF64X2 $0xdd, Z9, Z4, Z4
+	VSHUFF64X2 $0x88, Z1, Z3, Z9
+	VSHUFF64X2 $0xdd, Z1, Z3, Z1
+	MOVQ       AX, R10
+	VMOVUPD    Z7, K1, (R10)
+	VMOVUPD    Z5, K1, (R10)(CX*1)
+	VMOVUPD    Z6, K1, (R10)(CX*2)
+	VMOVUPD    Z4, K1, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPD    Z8, K1, (R10)
+	VMOVUPD    Z9, K1, (R10)(CX*1)
+	VMOVUPD    Z2, K1, (R10)(CX*2)
+	VMOVUPD    Z1, K1, (R10)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000040, DX
+	ADDQ       $0x00000040, R9
+	DECQ       SI
+	JNZ        transAvx512F64_6_loop
+
+transAvx512F64_6_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F64_14(dst *float64, src *float64, lds int, n int, alpha float64)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F64_14(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x03, DX
+	VBROADCASTSD alpha+32(FP), Z0
+	MOVL         $0x0000003f, SI
+	KMOVW        SI, K1
+	TESTQ        BX, BX
+	JZ           copyAvx512F64_14_done
+
+copyAvx512F64_14_loop:
+	VMULPD    (CX), Z0, Z1
+	VMOVUPD   Z1, (AX)
+	VMOVUPD.Z 64(CX), K1, Z1
+	VMULPD    Z1, Z0, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000070, AX
+	DECQ      BX
+	JNZ       copyAvx512F64_14_loop
+
+copyAvx512F64_14_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F64_8(dst *float64, src *float64, lds int, n int, alpha float64)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F64_8(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x03, DX
+	VBROADCASTSD alpha+32(FP), Z0
+	TESTQ        BX, BX
+	JZ           copyAvx512F64_8_done
+
+copyAvx512F64_8_loop:
+	VMULPD  (CX), Z0, Z1
+	VMOVUPD Z1, (AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, AX
+	DECQ    BX
+	JNZ     copyAvx512F64_8_loop
+
+copyAvx512F64_8_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx512F64_6(dst *float64, src *float64, lds int, n int, alpha float64)
+// Requires: AVX, AVX512F
+TEXT ·copyAvx512F64_6(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x03, DX
+	VBROADCASTSD alpha+32(FP), Z0
+	MOVL         $0x0000003f, SI
+	KMOVW        SI, K1
+	TESTQ        BX, BX
+	JZ           copyAvx512F64_6_done
+
+copyAvx512F64_6_loop:
+	VMOVUPD.Z (CX), K1, Z1
+	VMULPD    Z1, Z0, Z1
+	VMOVUPD   Z1, K1, (AX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000030, AX
+	DECQ      BX
+	JNZ       copyAvx512F64_6_loop
+
+copyAvx512F64_6_done:
+	VZEROUPPER
+	RET
+
+// func transAvx2F32_8(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX
+TEXT ·transAvx2F32_8(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Y0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	LEAQ         (DX)(BX*4), R9
+	TESTQ        SI, SI
+	JZ           transAvx2F32_8_done
+
+transAvx2F32_8_loop:
+	VMULPS     (DX), Y0, Y1
+	VMULPS     (DX)(BX*1), Y0, Y2
+	VMULPS     (DX)(BX*2), Y0, Y3
+	VMULPS     (DX)(DI*1), Y0, Y4
+	VMULPS     (R9), Y0, Y5
+	VMULPS     (R9)(BX*1), Y0, Y6
+	VMULPS     (R9)(BX*2), Y0, Y7
+	VMULPS     (R9)(DI*1), Y0, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPD  Y2, Y9, Y8
+	VUNPCKHPD  Y2, Y9, Y2
+	VUNPCKLPD  Y3, Y1, Y9
+	VUNPCKHPD  Y3, Y1, Y1
+	VUNPCKLPD  Y6, Y4, Y3
+	VUNPCKHPD  Y6, Y4, Y4
+	VUNPCKLPD  Y7, Y5, Y6
+	VUNPCKHPD  Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	MOVQ       AX, R10
+	VMOVUPS    Y7, (R10)
+	VMOVUPS    Y8, (R10)(CX*1)
+	VMOVUPS    Y4, (R10)(CX*2)
+	VMOVUPS    Y9, (R10)(R8*1)
+	LEAQ       (R10)(CX*4), R10
+	VMOVUPS    Y3, (R10)
+	VMOVUPS    Y2, (R10)(CX*1)
+	VMOVUPS    Y6, (R10)(CX*2)
+	VMOVUPS    Y1, (R10)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000020, DX
+	ADDQ       $0x00000020, R9
+	DECQ       SI
+	JNZ        transAvx2F32_8_loop
+
+transAvx2F32_8_done:
+	VZEROUPPER
+	RET
+
+// func transAvx2F32_4(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+// Requires: AVX
+TEXT ·transAvx2F32_4(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x02, CX
+	SHLQ         $0x02, BX
+	VBROADCASTSS alpha+40(FP), Y0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	TESTQ        SI, SI
+	JZ           transAvx2F32_4_done
+
+transAvx2F32_4_loop:
+	VMULPS       (DX), Y0, Y1
+	VMULPS       (DX)(BX*1), Y0, Y2
+	VMULPS       (DX)(BX*2), Y0, Y3
+	VMULPS       (DX)(DI*1), Y0, Y4
+	VUNPCKLPS    Y2, Y1, Y5
+	VUNPCKHPS    Y2, Y1, Y1
+	VUNPCKLPS    Y4, Y3, Y2
+	VUNPCKHPS    Y4, Y3, Y3
+	VUNPCKLPD    Y2, Y5, Y4
+	VUNPCKHPD    Y2, Y5, Y2
+	VUNPCKLPD    Y3, Y1, Y5
+	VUNPCKHPD    Y3, Y1, Y1
+	MOVQ         AX, R9
+	VMOVUPS      X4, (R9)
+	VMOVUPS      X2, (R9)(CX*1)
+	VMOVUPS      X5, (R9)(CX*2)
+	VMOVUPS      X1, (R9)(R8*1)
+	LEAQ         (R9)(CX*4), R9
+	VEXTRACTF128 $0x01, Y4, (R9)
+	VEXTRACTF128 $0x01, Y2, (R9)(CX*1)
+	VEXTRACTF128 $0x01, Y5, (R9)(CX*2)
+	VEXTRACTF128 $0x01, Y1, (R9)(R8*1)
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (AX)(CX*4), AX
+	ADDQ         $0x00000020, DX
+	DECQ         SI
+	JNZ          transAvx2F32_4_loop
+
+transAvx2F32_4_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx2F32_4(dst *float32, src *float32, lds int, n int, alpha float32)
+// Requires: AVX
+TEXT ·copyAvx2F32_4(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x02, DX
+	VBROADCASTSS alpha+32(FP), Y0
+	TESTQ        BX, BX
+	JZ           copyAvx2F32_4_done
+
+copyAvx2F32_4_loop:
+	VMULPS  (CX), X0, X1
+	VMOVUPS X1, (AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000010, AX
+	DECQ    BX
+	JNZ     copyAvx2F32_4_loop
+
+copyAvx2F32_4_done:
+	VZEROUPPER
+	RET
+
+// func transAvx2F64_4(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+// Requires: AVX
+TEXT ·transAvx2F64_4(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x03, CX
+	SHLQ         $0x03, BX
+	VBROADCASTSD alpha+40(FP), Y0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), R8
+	TESTQ        SI, SI
+	JZ           transAvx2F64_4_done
+
+transAvx2F64_4_loop:
+	VMULPD     (DX), Y0, Y1
+	VMULPD     (DX)(BX*1), Y0, Y2
+	VMULPD     (DX)(BX*2), Y0, Y3
+	VMULPD     (DX)(DI*1), Y0, Y4
+	VUNPCKLPD  Y2, Y1, Y5
+	VUNPCKHPD  Y2, Y1, Y1
+	VUNPCKLPD  Y4, Y3, Y2
+	VUNPCKHPD  Y4, Y3, Y3
+	VPERM2F128 $0x20, Y2, Y5, Y4
+	VPERM2F128 $0x31, Y2, Y5, Y2
+	VPERM2F128 $0x20, Y3, Y1, Y5
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	MOVQ       AX, R9
+	VMOVUPD    Y4, (R9)
+	VMOVUPD    Y5, (R9)(CX*1)
+	VMOVUPD    Y2, (R9)(CX*2)
+	VMOVUPD    Y1, (R9)(R8*1)
+	LEAQ       (AX)(CX*4), AX
+	ADDQ       $0x00000020, DX
+	DECQ       SI
+	JNZ        transAvx2F64_4_loop
+
+transAvx2F64_4_done:
+	VZEROUPPER
+	RET
+
+// func transAvx2F64_2(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+// Requires: AVX
+TEXT ·transAvx2F64_2(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         ldd+8(FP), CX
+	MOVQ         src+16(FP), DX
+	MOVQ         lds+24(FP), BX
+	MOVQ         nb+32(FP), SI
+	SHLQ         $0x03, CX
+	SHLQ         $0x03, BX
+	VBROADCASTSD alpha+40(FP), Y0
+	LEAQ         (BX)(BX*2), DI
+	LEAQ         (CX)(CX*2), DI
+	TESTQ        SI, SI
+	JZ           transAvx2F64_2_done
+
+transAvx2F64_2_loop:
+	VMULPD       (DX), Y0, Y1
+	VMULPD       (DX)(BX*1), Y0, Y2
+	VUNPCKLPD    Y2, Y1, Y3
+	VUNPCKHPD    Y2, Y1, Y1
+	MOVQ         AX, R8
+	VMOVUPD      X3, (R8)
+	VMOVUPD      X1, (R8)(CX*1)
+	VEXTRACTF128 $0x01, Y3, (R8)(CX*2)
+	VEXTRACTF128 $0x01, Y1, (R8)(DI*1)
+	LEAQ         (AX)(CX*4), AX
+	ADDQ         $0x00000020, DX
+	DECQ         SI
+	JNZ          transAvx2F64_2_loop
+
+transAvx2F64_2_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx2F64_6(dst *float64, src *float64, lds int, n int, alpha float64)
+// Requires: AVX
+TEXT ·copyAvx2F64_6(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x03, DX
+	VBROADCASTSD alpha+32(FP), Y0
+	TESTQ        BX, BX
+	JZ           copyAvx2F64_6_done
+
+copyAvx2F64_6_loop:
+	VMULPD  (CX), Y0, Y1
+	VMOVUPD Y1, (AX)
+	VMULPD  32(CX), X0, X1
+	VMOVUPD X1, 32(AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000030, AX
+	DECQ    BX
+	JNZ     copyAvx2F64_6_loop
+
+copyAvx2F64_6_done:
+	VZEROUPPER
+	RET
+
+// func copyAvx2F64_4(dst *float64, src *float64, lds int, n int, alpha float64)
+// Requires: AVX
+TEXT ·copyAvx2F64_4(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	MOVQ         n+24(FP), BX
+	SHLQ         $0x03, DX
+	VBROADCASTSD alpha+32(FP), Y0
+	TESTQ        BX, BX
+	JZ           copyAvx2F64_4_done
+
+copyAvx2F64_4_loop:
+	VMULPD  (CX), Y0, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000020, AX
+	DECQ    BX
+	JNZ     copyAvx2F64_4_loop
+
+copyAvx2F64_4_done:
+	VZEROUPPER
+	RET

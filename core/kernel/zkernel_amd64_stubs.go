@@ -85,3 +85,98 @@ func signAvx2F64(dst *float64, src *float64, n int)
 //
 //go:noescape
 func steGradAvx2F64(dst *float64, grad *float64, z *float64, n int)
+
+// transAvx512F32_16 transposes 16 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 16; see packTransRef.
+//
+//go:noescape
+func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// transAvx512F32_14 transposes 14 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 14; see packTransRef.
+//
+//go:noescape
+func transAvx512F32_14(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// transAvx512F32_8 transposes 8 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 8; see packTransRef.
+//
+//go:noescape
+func transAvx512F32_8(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// transAvx512F32_6 transposes 6 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 6; see packTransRef.
+//
+//go:noescape
+func transAvx512F32_6(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// copyAvx512F32_14 sets dst[l*14+r] = alpha*src[l*lds+r] for l < n, r < 14; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F32_14(dst *float32, src *float32, lds int, n int, alpha float32)
+
+// copyAvx512F32_8 sets dst[l*8+r] = alpha*src[l*lds+r] for l < n, r < 8; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F32_8(dst *float32, src *float32, lds int, n int, alpha float32)
+
+// copyAvx512F32_6 sets dst[l*6+r] = alpha*src[l*lds+r] for l < n, r < 6; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F32_6(dst *float32, src *float32, lds int, n int, alpha float32)
+
+// transAvx512F64_8 transposes 8 x 8 blocks: dst[(b*8+c)*ldd+r] = alpha*src[r*lds+b*8+c] for b < nb, c < 8, r < 8; see packTransRef.
+//
+//go:noescape
+func transAvx512F64_8(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+
+// transAvx512F64_6 transposes 6 x 8 blocks: dst[(b*8+c)*ldd+r] = alpha*src[r*lds+b*8+c] for b < nb, c < 8, r < 6; see packTransRef.
+//
+//go:noescape
+func transAvx512F64_6(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+
+// copyAvx512F64_14 sets dst[l*14+r] = alpha*src[l*lds+r] for l < n, r < 14; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F64_14(dst *float64, src *float64, lds int, n int, alpha float64)
+
+// copyAvx512F64_8 sets dst[l*8+r] = alpha*src[l*lds+r] for l < n, r < 8; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F64_8(dst *float64, src *float64, lds int, n int, alpha float64)
+
+// copyAvx512F64_6 sets dst[l*6+r] = alpha*src[l*lds+r] for l < n, r < 6; see packCopyRef.
+//
+//go:noescape
+func copyAvx512F64_6(dst *float64, src *float64, lds int, n int, alpha float64)
+
+// transAvx2F32_8 transposes 8 x 8 blocks: dst[(b*8+c)*ldd+r] = alpha*src[r*lds+b*8+c] for b < nb, c < 8, r < 8; see packTransRef.
+//
+//go:noescape
+func transAvx2F32_8(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// transAvx2F32_4 transposes 4 x 8 blocks: dst[(b*8+c)*ldd+r] = alpha*src[r*lds+b*8+c] for b < nb, c < 8, r < 4; see packTransRef.
+//
+//go:noescape
+func transAvx2F32_4(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
+
+// copyAvx2F32_4 sets dst[l*4+r] = alpha*src[l*lds+r] for l < n, r < 4; see packCopyRef.
+//
+//go:noescape
+func copyAvx2F32_4(dst *float32, src *float32, lds int, n int, alpha float32)
+
+// transAvx2F64_4 transposes 4 x 4 blocks: dst[(b*4+c)*ldd+r] = alpha*src[r*lds+b*4+c] for b < nb, c < 4, r < 4; see packTransRef.
+//
+//go:noescape
+func transAvx2F64_4(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+
+// transAvx2F64_2 transposes 2 x 4 blocks: dst[(b*4+c)*ldd+r] = alpha*src[r*lds+b*4+c] for b < nb, c < 4, r < 2; see packTransRef.
+//
+//go:noescape
+func transAvx2F64_2(dst *float64, ldd int, src *float64, lds int, nb int, alpha float64)
+
+// copyAvx2F64_6 sets dst[l*6+r] = alpha*src[l*lds+r] for l < n, r < 6; see packCopyRef.
+//
+//go:noescape
+func copyAvx2F64_6(dst *float64, src *float64, lds int, n int, alpha float64)
+
+// copyAvx2F64_4 sets dst[l*4+r] = alpha*src[l*lds+r] for l < n, r < 4; see packCopyRef.
+//
+//go:noescape
+func copyAvx2F64_4(dst *float64, src *float64, lds int, n int, alpha float64)

@@ -8,6 +8,7 @@
 //     AVX2+FMA (ymm), each holding an mr x nr tile of C in registers across
 //     the k loop (see microKernel in ../../driver.go for the loop they compute);
 //   - register-only FMA loops fmaLoop<ISA><elem> that measure the FMA ceiling;
+//   - packing kernels for the GEMM driver (see pack.go);
 //   - elementwise kernels (see elementwise.go).
 package main
 
@@ -64,6 +65,7 @@ func main() {
 		fmaLoop(avx2, e, 12)
 	}
 	elementwise()
+	packing()
 	Generate()
 }
 
