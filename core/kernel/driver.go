@@ -23,6 +23,7 @@ type microKernel[T float32 | float64] struct {
 	mr, nr     int // register tile
 	mc, kc, nc int // cache blocks: A block mc x kc (L2), B block kc x nc (L3)
 	fn         func(kc int, a, b, c *T, ldc int, beta T)
+	pack       *packer[T] // vectorised packing, nil for the reference loops
 }
 
 // microRef is the reference twin of every micro-kernel: the loop stated on
@@ -246,24 +247,23 @@ func (j *gemmJob[T]) packA(ap []T, ic, mcb int) {
 		pan := ap[ir*kc : ir*kc+mr*kc]
 		if j.tA == Trans {
 			// op(A)[i, l] = a[l*lda+i]: each packed column is a contiguous run.
+			src := j.a[j.pc*j.lda+ic+ir:]
+			if rows == mr {
+				packCopy(j.mk.pack, pan, src, j.lda, mr, kc, alpha)
+				continue
+			}
 			for l := 0; l < kc; l++ {
-				src := j.a[(j.pc+l)*j.lda+ic+ir:]
 				dst := pan[l*mr : l*mr+mr]
+				s := src[l*j.lda:]
 				for r := 0; r < rows; r++ {
-					dst[r] = alpha * src[r]
+					dst[r] = alpha * s[r]
 				}
 				clear(dst[rows:])
 			}
 			continue
 		}
-		// op(A)[i, l] = a[i*lda+l]: walk each row and scatter with stride mr.
-		for r := 0; r < rows; r++ {
-			src := j.a[(ic+ir+r)*j.lda+j.pc:]
-			src = src[:kc]
-			for l, v := range src {
-				pan[l*mr+r] = alpha * v
-			}
-		}
+		// op(A)[i, l] = a[i*lda+l]: a transpose of the rows x kc block.
+		packTrans(j.mk.pack, pan, mr, j.a[(ic+ir)*j.lda+j.pc:], j.lda, rows, kc, alpha)
 		for r := rows; r < mr; r++ {
 			for l := 0; l < kc; l++ {
 				pan[l*mr+r] = 0
@@ -290,14 +290,8 @@ func (j *gemmJob[T]) packB(q0, q1 int) {
 			}
 			continue
 		}
-		// op(B)[l, j] = b[j*ldb+l]
-		for c := 0; c < cols; c++ {
-			src := j.b[(j.jc+jr+c)*j.ldb+j.pc:]
-			src = src[:kc]
-			for l, v := range src {
-				pan[l*nr+c] = v
-			}
-		}
+		// op(B)[l, j] = b[j*ldb+l]: a transpose of the cols x kc block.
+		packTrans(j.mk.pack, pan, nr, j.b[(j.jc+jr)*j.ldb+j.pc:], j.ldb, cols, kc, 1)
 		for c := cols; c < nr; c++ {
 			for l := 0; l < kc; l++ {
 				pan[l*nr+c] = 0

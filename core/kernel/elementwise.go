@@ -5,7 +5,8 @@ import "math"
 // The elementwise kernels of the training loop (THEORY.md, the encoder
 // s = sign(Bx) and its surrogate gradients; exact population descent's
 // arcsine kernel). Each has a reference twin *Ref stating its loop; Sign and
-// STEGrad have AVX2 bodies on amd64 (see elementwise_amd64.go).
+// STEGrad have AVX2 bodies on amd64, Asin and AsinInvSqrt1mSq AVX-512 and
+// AVX2 ones (see elementwise_amd64.go).
 // dst may alias a source; lengths must match.
 
 // Sign sets dst[i] = sign(src[i]) with sign(x) = +1 for x >= 0 (so
@@ -86,13 +87,24 @@ func TanhGrad[T Float](dst, g, t []T, beta T) {
 
 // Asin sets dst[i] = arcsin(src[i]) for |src[i]| <= 1 (NaN outside), the
 // kernel E[sign(u) sign(v)] = (2/pi) arcsin(rho) of exact population
-// descent. Evaluated with math.Asin in float64: for float32 the error is at
-// most 0.5 ulp (float32) plus math.Asin's error (a few float64 ulps); for
-// float64 it is math.Asin's. TestAsinAccuracy checks sin(Asin(x)) = x.
+// descent. It is computed in float64 by asinTwin's polynomial algorithm
+// (vectorised with AVX-512 or AVX2 where available, bit for bit the same):
+// within asinMaxULP = 2 float64 ulps of arcsin; float32 inputs are widened
+// and the result rounded once, so within 0.5 ulp (float32) plus that.
+// The result is the same on every tier.
 func Asin[T Float](dst, src []T) {
 	mustLen("Asin", len(dst), len(src))
+	if unsafe4[T]() {
+		asinF32(asF32(dst), asF32(src))
+		return
+	}
+	asinF64(asF64(dst), asF64(src))
+}
+
+// asinRef is the twin of Asin.
+func asinRef[T float32 | float64](dst, src []T) {
 	for i, x := range src {
-		dst[i] = T(math.Asin(float64(x)))
+		dst[i] = T(asinTwin(float64(x)))
 	}
 }
 
@@ -105,22 +117,32 @@ func Asin[T Float](dst, src []T) {
 func InvSqrt1mSq[T Float](dst, src []T) {
 	mustLen("InvSqrt1mSq", len(dst), len(src))
 	for i, x := range src {
-		v := float64(x)
-		dst[i] = T(1 / math.Sqrt((1-v)*(1+v)))
+		dst[i] = T(invSqrt1mSq(float64(x)))
 	}
 }
 
 // AsinInvSqrt1mSq is Asin and InvSqrt1mSq fused in one pass over src
 // (exact population descent needs both at every Gram-matrix entry):
-// as[i] = arcsin(src[i]), inv[i] = (1 - src[i]^2)^(-1/2). Errors as for the
-// separate kernels.
+// as[i] = arcsin(src[i]), inv[i] = (1 - src[i]^2)^(-1/2), equal bit for bit
+// to the separate kernels (errors as documented there). With AVX-512 it
+// handles 8 elements per step; BenchmarkAsinInvSqrt1mSq compares it with
+// the scalar twin.
 func AsinInvSqrt1mSq[T Float](as, inv, src []T) {
 	mustLen("AsinInvSqrt1mSq", len(as), len(src))
 	mustLen("AsinInvSqrt1mSq", len(inv), len(src))
+	if unsafe4[T]() {
+		asinInvF32(asF32(as), asF32(inv), asF32(src))
+		return
+	}
+	asinInvF64(asF64(as), asF64(inv), asF64(src))
+}
+
+// asinInvRef is the twin of AsinInvSqrt1mSq.
+func asinInvRef[T float32 | float64](as, inv, src []T) {
 	for i, x := range src {
 		v := float64(x)
-		as[i] = T(math.Asin(v))
-		inv[i] = T(1 / math.Sqrt((1-v)*(1+v)))
+		as[i] = T(asinTwin(v))
+		inv[i] = T(invSqrt1mSq(v))
 	}
 }
 

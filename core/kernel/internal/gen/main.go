@@ -8,10 +8,13 @@
 //     AVX2+FMA (ymm), each holding an mr x nr tile of C in registers across
 //     the k loop (see microKernel in ../../driver.go for the loop they compute);
 //   - register-only FMA loops fmaLoop<ISA><elem> that measure the FMA ceiling;
-//   - elementwise kernels (see elementwise.go).
+//   - packing kernels for the GEMM driver (see pack.go);
+//   - elementwise kernels (see elementwise.go) and the vectorised arcsine
+//     (asin.go), whose coefficients it also writes for the pure-Go twin.
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -46,7 +49,10 @@ var (
 	f64 = elem{"F64", "float64", 8, VBROADCASTSD, VFMADD231PD, VMOVUPD}
 )
 
+var asinCoefOut = flag.String("asincoef", "", "write the arcsine coefficients of the Go twin to this file")
+
 func main() {
+	flag.Parse()
 	ConstraintExpr("!purego")
 
 	// Tiles: mr rows x nv vectors. AVX-512 has 32 vector registers: the tile
@@ -64,6 +70,8 @@ func main() {
 		fmaLoop(avx2, e, 12)
 	}
 	elementwise()
+	packing()
+	asinKernels(*asinCoefOut)
 	Generate()
 }
 

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Packing kernels: the GEMM driver (../../driver.go) copies blocks of the
+// operands into the panel layout the micro-kernels read. Two layouts need
+// more than a memmove:
+//
+//   - a block stored with the panel's short side along memory rows (op(A)
+//     for A not transposed, op(B) for B transposed) must be transposed:
+//     trans<ISA><E>_<rows> transposes rows x L blocks (L = lanes) in
+//     registers;
+//   - op(A) for A transposed is a strided copy of mr-element runs, scaled by
+//     alpha: copy<ISA><E>_<w>.
+func packing() {
+	for _, v := range []isa{avx512, avx2} {
+		for _, e := range []elem{f32, f64} {
+			lanes := v.bytes / e.size
+			for _, rows := range transRows(v, e) {
+				transKernel(v, e, rows)
+			}
+			for _, w := range copyWidths(v, lanes) {
+				copyKernel(v, e, w)
+			}
+		}
+	}
+}
+
+// transRows lists the row counts generated for an ISA and element type: the
+// full lane count (the B panels, whose width nr is a multiple of it) and
+// the remainders mr mod L of the A panels of the generated tiles.
+func transRows(v isa, e elem) []int {
+	lanes := v.bytes / e.size
+	rows := []int{lanes}
+	seen := map[int]bool{lanes: true}
+	for _, mr := range tileRows(v) {
+		if r := mr % lanes; r != 0 && !seen[r] && (v.bytes == 64 || 2*r == lanes) {
+			rows = append(rows, r)
+			seen[r] = true
+		}
+	}
+	return rows
+}
+
+// copyWidths lists the panel heights mr of the generated tiles that the
+// copy kernel supports (AVX2: whole vectors plus at most a half vector).
+func copyWidths(v isa, lanes int) []int {
+	var ws []int
+	seen := map[int]bool{}
+	for _, mr := range tileRows(v) {
+		if r := mr % lanes; seen[mr] || (v.bytes == 32 && r != 0 && 2*r != lanes) {
+			continue
+		}
+		ws = append(ws, mr)
+		seen[mr] = true
+	}
+	return ws
+}
+
+// tileRows lists the micro-kernel heights mr generated for an ISA (see main).
+func tileRows(v isa) []int {
+	if v.bytes == 64 {
+		return []int{14, 8, 6}
+	}
+	return []int{6, 4}
+}
+
+// mulOp returns the packed multiply for e.
+func mulOp(e elem) func(ops ...Op) {
+	if e.size == 4 {
+		return VMULPS
+	}
+	return VMULPD
+}
+
+// transKernel emits
+//
+//	func trans<ISA><E>_<rows>(dst *T, ldd int, src *T, lds int, nb int, alpha T)
+//
+// which sets, for b < nb, c < L and r < rows,
+//
+//	dst[(b*L+c)*ldd + r] = alpha * src[r*lds + b*L + c]
+//
+// (L = lanes per vector; leading dimensions in elements). Each block of L
+// columns is loaded as rows vectors, scaled, transposed in registers and
+// stored as L vectors of which the first rows lanes are written.
+//
+// The network (16 x 16 float32 on zmm; the others are its sub-cases): with
+// x[r] lane c = M[r][c],
+//  1. (float32 only) VUNPCK{L,H}PS of rows 2i, 2i+1 gives, in each 128-bit
+//     lane j, columns 4j+{0,1} or 4j+{2,3} of rows 2i, 2i+1;
+//  2. VUNPCK{L,H}PD of those pairs (float64: of rows 2i, 2i+1 directly)
+//     gives t[g*Q+q] whose 128-bit lane j holds column Q*j+q of the row
+//     group g (Q = elements per 128 bits);
+//  3. a transpose of 128-bit blocks between the registers t[g*Q+q], g =
+//     0..G-1, for each q (VSHUFF32X4/VSHUFF64X2 on zmm, VPERM2F128 on
+//     ymm), so that output vector Q*j+q holds lane g = t[g*Q+q] lane j.
+//
+// Values only feeding lanes >= rows are not computed (any register stands
+// in for them) and those lanes are masked off at the store.
+func transKernel(v isa, e elem, rows int) {
+	lanes := v.bytes / e.size
+	q := 16 / e.size   // elements per 128-bit lane
+	nl := v.bytes / 16 // 128-bit lanes per vector
+	name := fmt.Sprintf("trans%s%s_%d", v.name, e.name, rows)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst *%s, ldd int, src *%s, lds int, nb int, alpha %s)", e.goType, e.goType, e.goType))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s transposes %d x %d blocks: dst[(b*%d+c)*ldd+r] = alpha*src[r*lds+b*%d+c] for b < nb, c < %d, r < %d; see packTransRef.",
+		name, rows, lanes, lanes, lanes, lanes, rows))
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	src := GP64()
+	Load(Param("src"), src)
+	lds := Load(Param("lds"), GP64())
+	nb := Load(Param("nb"), GP64())
+	shift := U8(log2(e.size))
+	SHLQ(shift, ldd)
+	SHLQ(shift, lds)
+	alphaRef, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	alpha := v.vec()
+	e.broadcast(alphaRef.Addr, alpha)
+	lds3, ldd3 := GP64(), GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	// Base pointers of row groups of four: row r is at base[r/4] + (r%4)*lds.
+	ngroups := (rows + 3) / 4
+	base := []GPVirtual{src}
+	for g := 1; g < ngroups; g++ {
+		b := GP64()
+		LEAQ(Mem{Base: base[g-1], Index: lds, Scale: 4}, b)
+		base = append(base, b)
+	}
+	var mask Op
+	partial := rows < lanes
+	if partial && v.bytes == 64 {
+		k, r := K(), GP32()
+		MOVL(U32(1<<rows-1), r)
+		KMOVW(r, k)
+		mask = k
+	}
+	rowMem := func(r int) Mem {
+		m := Mem{Base: base[r/4]}
+		switch r % 4 {
+		case 1:
+			m.Index, m.Scale = lds, 1
+		case 2:
+			m.Index, m.Scale = lds, 2
+		case 3:
+			m.Index, m.Scale = lds3, 1
+		}
+		return m
+	}
+	mul := mulOp(e)
+	TESTQ(nb, nb)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	// Load and scale.
+	x := make([]VecVirtual, lanes)
+	for r := 0; r < rows; r++ {
+		x[r] = v.vec()
+		mul(rowMem(r), alpha, x[r])
+	}
+	for r := rows; r < lanes; r++ {
+		x[r] = x[0]
+	}
+	// Stages 1-2: t[g*q+qq], 128-bit lane j = column q*j+qq of row group g
+	// (q rows per group).
+	groups := lanes / q
+	t := make([]VecVirtual, lanes)
+	need := func(firstRow int) bool { return firstRow < rows }
+	if e.size == 4 {
+		u := make([]VecVirtual, lanes)
+		for i := 0; i < lanes/2; i++ {
+			if !need(2 * i) {
+				u[2*i], u[2*i+1] = u[0], u[1]
+				continue
+			}
+			u[2*i], u[2*i+1] = v.vec(), v.vec()
+			VUNPCKLPS(x[2*i+1], x[2*i], u[2*i])
+			VUNPCKHPS(x[2*i+1], x[2*i], u[2*i+1])
+		}
+		for g := 0; g < groups; g++ {
+			if !need(4 * g) {
+				for qq := 0; qq < 4; qq++ {
+					t[4*g+qq] = t[qq]
+				}
+				continue
+			}
+			a0, a1, b0, b1 := u[4*g], u[4*g+1], u[4*g+2], u[4*g+3]
+			for qq := range 4 {
+				t[4*g+qq] = v.vec()
+			}
+			VUNPCKLPD(b0, a0, t[4*g+0])
+			VUNPCKHPD(b0, a0, t[4*g+1])
+			VUNPCKLPD(b1, a1, t[4*g+2])
+			VUNPCKHPD(b1, a1, t[4*g+3])
+		}
+	} else {
+		for g := 0; g < groups; g++ {
+			if !need(2 * g) {
+				t[2*g], t[2*g+1] = t[0], t[1]
+				continue
+			}
+			t[2*g], t[2*g+1] = v.vec(), v.vec()
+			VUNPCKLPD(x[2*g+1], x[2*g], t[2*g])
+			VUNPCKHPD(x[2*g+1], x[2*g], t[2*g+1])
+		}
+	}
+	// Stage 3: output y[q*j+qq] lane g = t[g*q+qq] lane j.
+	y := make([]VecVirtual, lanes)
+	for qq := 0; qq < q; qq++ {
+		a := make([]VecVirtual, groups) // a[g] = t[g*q+qq]; groups == nl
+		for g := range a {
+			a[g] = t[g*q+qq]
+		}
+		if nl == 4 {
+			shuf := VSHUFF32X4
+			if e.size == 8 {
+				shuf = VSHUFF64X2
+			}
+			s := make([]VecVirtual, 4)
+			s[0], s[1] = v.vec(), v.vec()
+			shuf(U8(0x44), a[1], a[0], s[0]) // (a0.l0, a0.l1, a1.l0, a1.l1)
+			shuf(U8(0xEE), a[1], a[0], s[1]) // (a0.l2, a0.l3, a1.l2, a1.l3)
+			if need(2 * q) {
+				s[2], s[3] = v.vec(), v.vec()
+				shuf(U8(0x44), a[3], a[2], s[2])
+				shuf(U8(0xEE), a[3], a[2], s[3])
+			} else {
+				s[2], s[3] = s[0], s[1]
+			}
+			for j := range 4 {
+				y[q*j+qq] = v.vec()
+			}
+			shuf(U8(0x88), s[2], s[0], y[q*0+qq]) // (a0.l0, a1.l0, a2.l0, a3.l0)
+			shuf(U8(0xDD), s[2], s[0], y[q*1+qq])
+			shuf(U8(0x88), s[3], s[1], y[q*2+qq])
+			shuf(U8(0xDD), s[3], s[1], y[q*3+qq])
+			continue
+		}
+		// ymm: two 128-bit lanes.
+		if partial { // rows <= q: only lane 0 of each output is stored
+			y[qq], y[q+qq] = a[0], a[0]
+			continue
+		}
+		y[qq], y[q+qq] = v.vec(), v.vec()
+		VPERM2F128(U8(0x20), a[1], a[0], y[qq])
+		VPERM2F128(U8(0x31), a[1], a[0], y[q+qq])
+	}
+	// Store: output column c goes to dst + c*ldd.
+	d := GP64()
+	MOVQ(dst, d)
+	for c := 0; c < lanes; c++ {
+		m := Mem{Base: d}
+		switch c % 4 {
+		case 1:
+			m.Index, m.Scale = ldd, 1
+		case 2:
+			m.Index, m.Scale = ldd, 2
+		case 3:
+			m.Index, m.Scale = ldd3, 1
+		}
+		switch {
+		case !partial:
+			e.movu(y[c], m)
+		case v.bytes == 64:
+			e.movu(y[c], mask, m)
+		default:
+			// ymm with rows == lanes/2: the low 128 bits, or the high ones
+			// of the lane-1 outputs, which were not moved down.
+			lane := c / q
+			if lane == 0 {
+				e.movu(y[c].AsX(), m)
+			} else {
+				VEXTRACTF128(U8(1), y[c], m)
+			}
+		}
+		if c%4 == 3 && c < lanes-1 {
+			LEAQ(Mem{Base: d, Index: ldd, Scale: 4}, d)
+		}
+	}
+	// Next block: dst += L*ldd, src += L elements.
+	for c := 0; c < lanes; c += 4 {
+		LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst)
+	}
+	for g := range base {
+		ADDQ(U32(v.bytes), base[g])
+	}
+	DECQ(nb)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// copyKernel emits
+//
+//	func copy<ISA><E>_<w>(dst *T, src *T, lds int, n int, alpha T)
+//
+// which sets dst[l*w + r] = alpha * src[l*lds + r] for l < n, r < w: the
+// packing of op(A) for A transposed (each packed column is a contiguous
+// run of w = mr elements of A's row). AVX-512 covers the last partial
+// vector with a mask, AVX2 with a 128-bit move (w mod L = L/2).
+func copyKernel(v isa, e elem, w int) {
+	lanes := v.bytes / e.size
+	name := fmt.Sprintf("copy%s%s_%d", v.name, e.name, w)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst *%s, src *%s, lds int, n int, alpha %s)", e.goType, e.goType, e.goType))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[l*%d+r] = alpha*src[l*lds+r] for l < n, r < %d; see packCopyRef.", name, w, w))
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	n := Load(Param("n"), GP64())
+	SHLQ(U8(log2(e.size)), lds)
+	alphaRef, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	alpha := v.vec()
+	e.broadcast(alphaRef.Addr, alpha)
+	full, rem := w/lanes, w%lanes
+	var mask Op
+	if rem != 0 && v.bytes == 64 {
+		k, r := K(), GP32()
+		MOVL(U32(1<<rem-1), r)
+		KMOVW(r, k)
+		mask = k
+	}
+	mul := mulOp(e)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for i := 0; i < full; i++ {
+		x := v.vec()
+		mul(Mem{Base: src, Disp: i * v.bytes}, alpha, x)
+		e.movu(x, Mem{Base: dst, Disp: i * v.bytes})
+	}
+	if rem != 0 {
+		off := full * v.bytes
+		if v.bytes == 64 {
+			x := v.vec()
+			// Zeroing masked load: lanes past w are not read.
+			if e.size == 4 {
+				VMOVUPS_Z(Mem{Base: src, Disp: off}, mask, x)
+			} else {
+				VMOVUPD_Z(Mem{Base: src, Disp: off}, mask, x)
+			}
+			mul(x, alpha, x)
+			e.movu(x, mask, Mem{Base: dst, Disp: off})
+		} else {
+			x := XMM()
+			mul(Mem{Base: src, Disp: off}, alpha.AsX(), x)
+			e.movu(x, Mem{Base: dst, Disp: off})
+		}
+	}
+	ADDQ(lds, src)
+	ADDQ(U32(w*e.size), dst)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
