@@ -1,10 +1,17 @@
 package experiment
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -21,3 +28,65 @@ var buildID = sync.OnceValue(func() string {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
 })
+
+// cache is a directory of finished work units of one experiment, each a
+// JSON file named by the unit's key and the binary's build ID. Units are
+// written atomically as they finish, so an interrupted run loses only the
+// units in progress and a rerun of the same binary resumes.
+type cache string
+
+// newCache returns the cache under outDir/.cache.
+func newCache(outDir string) cache { return cache(filepath.Join(outDir, ".cache")) }
+
+func (c cache) path(key string) string {
+	return filepath.Join(string(c), key+"-build"+buildID()+".json")
+}
+
+// load reads unit key into v and reports whether it was there.
+func (c cache) load(key string, v any) (bool, error) {
+	err := readJSON(c.path(key), v)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("experiment: cache %s: %w", c.path(key), err)
+}
+
+// store writes unit key.
+func (c cache) store(key string, v any) error { return WriteJSON(c.path(key), v) }
+
+// interrupted wraps a context error with where the finished units are.
+func (c cache) interrupted(err error) error {
+	return fmt.Errorf("experiment: interrupted; finished units are cached in %s, rerun the same command to resume: %w", string(c), err)
+}
+
+// cachedUnit returns unit key from the cache, or computes, stores and
+// returns it. A cancelled ctx is reported with the resume hint.
+func cachedUnit[T any](ctx context.Context, c cache, key string, compute func() (T, error)) (T, error) {
+	var v T
+	if ok, err := c.load(key, &v); err != nil || ok {
+		return v, err
+	}
+	if err := ctx.Err(); err != nil {
+		return v, c.interrupted(err)
+	}
+	v, err := compute()
+	if err != nil {
+		if ctx.Err() != nil {
+			return v, c.interrupted(err)
+		}
+		return v, err
+	}
+	return v, c.store(key, v)
+}
+
+// intsKey spells a list of integers for a cache key, e.g. "2_5_10".
+func intsKey(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, "_")
+}

@@ -111,14 +111,13 @@ func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error)
 		return nil, err
 	}
 	bar := progress.New(c.Log, float64(len(c.Priors)*len(c.Rates)))
+	cache := newCache(c.OutDir)
 	var pts []DecodersPoint
 	for _, ps := range c.Priors {
 		for _, r := range c.Rates {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			bar.Set(float64(len(pts)), fmt.Sprintf("%s r=%g", ps, r))
-			pt, err := DecodersPointRun(c, ps, r)
+			key := fmt.Sprintf("%s-r%g-d%d-m%d-s%d-T%s-seed%d", fileSafe(ps), r, c.Dim, c.Matrices, c.Signals, intsKey(c.Layers), c.Seed)
+			pt, err := cachedUnit(ctx, cache, key, func() (DecodersPoint, error) { return DecodersPointRun(c, ps, r) })
 			if err != nil {
 				return nil, err
 			}

@@ -98,6 +98,19 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 	if err := WriteDecoders(dc, pts); err != nil {
 		t.Fatal(err)
 	}
+	// A rerun reads every point back from the cache; a cancelled one on a new
+	// directory says how to resume.
+	again, err := RunDecoders(context.Background(), dc)
+	if err != nil || len(again) != len(pts) || again[1].Denoiser != pts[1].Denoiser {
+		t.Errorf("rerun from cache: %v, %+v vs %+v", err, again, pts)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dc2 := dc
+	dc2.OutDir = filepath.Join(root, "decoders2")
+	if _, err := RunDecoders(ctx, dc2); err == nil || !strings.Contains(err.Error(), "resume") {
+		t.Errorf("cancelled run: error %v, want one that says how to resume", err)
+	}
 	// VAMP's first layer is the shallow + denoiser decoder (THEORY.md 7.2), so the
 	// T = 1 prediction and the denoiser prediction must agree to quadrature accuracy.
 	for _, p := range pts {

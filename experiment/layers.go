@@ -75,72 +75,80 @@ func RunLayers(ctx context.Context, c LayersConfig) ([]LayersResult, error) {
 		return nil, fmt.Errorf("experiment: invalid layers config (dim %d, signals %d, iters %d, %d cases)", c.Dim, c.Signals, c.Iters, len(c.Cases))
 	}
 	bar := progress.New(c.Log, float64(2*len(c.Cases)))
+	cache := newCache(c.OutDir)
 	var out []LayersResult
 	for i, cs := range c.Cases {
-		p, err := prior.Parse(cs.Prior)
+		key := fmt.Sprintf("%s-r%g-d%d-s%d-T%d-seed%d", fileSafe(cs.Prior), cs.Rate, c.Dim, c.Signals, c.Iters, c.Seed)
+		res, err := cachedUnit(ctx, cache, key, func() (LayersResult, error) {
+			p, err := prior.Parse(cs.Prior)
+			if err != nil {
+				return LayersResult{}, err
+			}
+			ch, err := prior.AsChannel(p)
+			if err != nil {
+				return LayersResult{}, err
+			}
+			if !(cs.Rate > 0 && cs.Rate <= 1) || Bits(cs.Rate, c.Dim) < 1 {
+				return LayersResult{}, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", cs.Rate)
+			}
+			n := Bits(cs.Rate, c.Dim)
+			r := float64(n) / float64(c.Dim)
+			res := LayersResult{LayersCase: LayersCase{p.Name(), r}, Dim: c.Dim, Bits: n}
+			rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 4))
+			for j, dec := range []string{"vamp", "gamp"} {
+				if err := ctx.Err(); err != nil {
+					return LayersResult{}, err
+				}
+				bar.Set(float64(2*i+j), fmt.Sprintf("%s r=%g %s", p.Name(), r, dec))
+				var b *mat.Dense[float64]
+				var se theory.SEResult
+				if dec == "vamp" {
+					b, err = amp.HaarRows(rng, n, c.Dim)
+					if err == nil {
+						se, err = theory.VAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
+					}
+				} else {
+					b, err = amp.GaussianRows(rng, n, c.Dim)
+					if err == nil {
+						se, err = theory.GAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
+					}
+				}
+				if err != nil {
+					return LayersResult{}, err
+				}
+				x := mat.New[float64](c.Signals, c.Dim)
+				prior.Fill(p, rng, x.Data)
+				y, err := amp.Encode(b, x)
+				if err != nil {
+					return LayersResult{}, err
+				}
+				run := amp.VAMP
+				if dec == "gamp" {
+					run = amp.GAMP
+				}
+				ar, err := run(b, y, ch, c.Iters, x)
+				if err != nil {
+					return LayersResult{}, fmt.Errorf("%s r=%v %s: %w", p.Name(), r, dec, err)
+				}
+				energy := make([]float64, c.Signals)
+				for s := range energy {
+					for _, v := range x.Row(s) {
+						energy[s] += v * v / float64(c.Dim)
+					}
+				}
+				tr := LayerTrajectory{Decoder: dec, FixedPoint: se.FixedPoint}
+				for t := 1; t <= c.Iters; t++ {
+					e := model.ControlVariate(ar.MSE[t-1], energy, 1)
+					m := Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: se.Trajectory[t-1]}
+					tr.Measured = append(tr.Measured, m)
+					tr.MaxGapSE = max(tr.MaxGapSE, math.Abs(m.Loss-m.Prediction)/m.StdErr)
+				}
+				res.Trajectories = append(res.Trajectories, tr)
+			}
+			return res, nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		ch, err := prior.AsChannel(p)
-		if err != nil {
-			return nil, err
-		}
-		if !(cs.Rate > 0 && cs.Rate <= 1) || Bits(cs.Rate, c.Dim) < 1 {
-			return nil, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", cs.Rate)
-		}
-		n := Bits(cs.Rate, c.Dim)
-		r := float64(n) / float64(c.Dim)
-		res := LayersResult{LayersCase: LayersCase{p.Name(), r}, Dim: c.Dim, Bits: n}
-		rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 4))
-		for j, dec := range []string{"vamp", "gamp"} {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			bar.Set(float64(2*i+j), fmt.Sprintf("%s r=%g %s", p.Name(), r, dec))
-			var b *mat.Dense[float64]
-			var se theory.SEResult
-			if dec == "vamp" {
-				b, err = amp.HaarRows(rng, n, c.Dim)
-				if err == nil {
-					se, err = theory.VAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
-				}
-			} else {
-				b, err = amp.GaussianRows(rng, n, c.Dim)
-				if err == nil {
-					se, err = theory.GAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
-				}
-			}
-			if err != nil {
-				return nil, err
-			}
-			x := mat.New[float64](c.Signals, c.Dim)
-			prior.Fill(p, rng, x.Data)
-			y, err := amp.Encode(b, x)
-			if err != nil {
-				return nil, err
-			}
-			run := amp.VAMP
-			if dec == "gamp" {
-				run = amp.GAMP
-			}
-			ar, err := run(b, y, ch, c.Iters, x)
-			if err != nil {
-				return nil, fmt.Errorf("%s r=%v %s: %w", p.Name(), r, dec, err)
-			}
-			energy := make([]float64, c.Signals)
-			for s := range energy {
-				for _, v := range x.Row(s) {
-					energy[s] += v * v / float64(c.Dim)
-				}
-			}
-			tr := LayerTrajectory{Decoder: dec, FixedPoint: se.FixedPoint}
-			for t := 1; t <= c.Iters; t++ {
-				e := model.ControlVariate(ar.MSE[t-1], energy, 1)
-				m := Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: se.Trajectory[t-1]}
-				tr.Measured = append(tr.Measured, m)
-				tr.MaxGapSE = max(tr.MaxGapSE, math.Abs(m.Loss-m.Prediction)/m.StdErr)
-			}
-			res.Trajectories = append(res.Trajectories, tr)
 		}
 		out = append(out, res)
 	}

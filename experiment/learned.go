@@ -91,89 +91,97 @@ func RunLearned(ctx context.Context, c LearnedConfig) ([]LearnedPoint, error) {
 		return nil, fmt.Errorf("experiment: invalid learned-decoders config %+v", c)
 	}
 	bar := progress.New(c.Log, float64(len(c.Rates)*len(c.Layers)))
+	cache := newCache(c.OutDir)
 	var pts []LearnedPoint
 	for ri, r := range c.Rates {
-		if !(r > 0 && r <= 1) || Bits(r, c.Dim) < 1 {
-			return nil, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", r)
-		}
-		n := Bits(r, c.Dim)
-		rEff := float64(n) / float64(c.Dim)
-		rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 5))
-		b, err := amp.HaarRows(rng, n, c.Dim)
-		if err != nil {
-			return nil, err
-		}
-		test := train.NewSignalSet(p, b, rng, c.TestSignals)
-		q := make([]float64, c.TestSignals)
-		for s := range q {
-			for _, v := range test.X.Row(s) {
-				q[s] += v * v / float64(c.Dim)
+		key := fmt.Sprintf("%s-r%g-d%d-T%s-train%d-val%d-test%d-steps%d-seed%d", fileSafe(c.Prior), r, c.Dim, intsKey(c.Layers), c.TrainSignals, c.ValSignals, c.TestSignals, c.Steps, c.Seed)
+		pt, err := cachedUnit(ctx, cache, key, func() (LearnedPoint, error) {
+			if !(r > 0 && r <= 1) || Bits(r, c.Dim) < 1 {
+				return LearnedPoint{}, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", r)
 			}
-		}
-		measure := func(l []float64, pred float64) Measured {
-			e := model.ControlVariate(l, q, 1)
-			return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}
-		}
-		losses := func(sh *model.Shallow) []float64 {
-			xh := mat.New[float64](c.TestSignals, c.Dim)
-			sh.Decode(xh, test.Y)
-			l := make([]float64, c.TestSignals)
-			model.SignalLosses(test.X, xh, l)
-			return l
-		}
-		pt := LearnedPoint{Prior: p.Name(), Rate: rEff, Dim: c.Dim}
-		lin, err := model.NewShallowLinear(b, model.HaarEnsemble)
-		if err != nil {
-			return nil, err
-		}
-		mm, err := model.NewShallowMMSE(b, ch, model.HaarEnsemble)
-		if err != nil {
-			return nil, err
-		}
-		sp, err := model.NewShallowLinear(b, model.HaarEnsemble)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := train.FitShallowSpline(sp, train.NewSignalSet(p, b, rng, c.TrainSignals), 16); err != nil {
-			return nil, err
-		}
-		ll, lm, ls := losses(lin), losses(mm), losses(sp)
-		linPred, _ := theory.GaussEquivalentLoss(rEff)
-		denPred, err := theory.DenoiserLoss(p, rEff, theory.Haar)
-		if err != nil {
-			return nil, err
-		}
-		pt.Linear, pt.MMSE, pt.Spline = measure(ll, linPred), measure(lm, denPred), measure(ls, denPred)
-		pt.SplineVs = paired(ls, lm)
-		val := train.NewSignalSet(p, b, rng, c.ValSignals)
-		for li, T := range c.Layers {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			bar.Set(float64(ri*len(c.Layers)+li), fmt.Sprintf("%s r=%g T=%d", p.Name(), r, T))
-			se, err := theory.StateEvolution(p, rEff, theory.Haar, theory.SEOptions{Iters: T})
+			n := Bits(r, c.Dim)
+			rEff := float64(n) / float64(c.Dim)
+			rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 5))
+			b, err := amp.HaarRows(rng, n, c.Dim)
 			if err != nil {
-				return nil, err
+				return LearnedPoint{}, err
 			}
-			pt.FixedPoint = se.FixedPoint
-			u, err := model.NewUnrolledVAMP(b, ch, T)
+			test := train.NewSignalSet(p, b, rng, c.TestSignals)
+			q := make([]float64, c.TestSignals)
+			for s := range q {
+				for _, v := range test.X.Row(s) {
+					q[s] += v * v / float64(c.Dim)
+				}
+			}
+			measure := func(l []float64, pred float64) Measured {
+				e := model.ControlVariate(l, q, 1)
+				return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}
+			}
+			losses := func(sh *model.Shallow) []float64 {
+				xh := mat.New[float64](c.TestSignals, c.Dim)
+				sh.Decode(xh, test.Y)
+				l := make([]float64, c.TestSignals)
+				model.SignalLosses(test.X, xh, l)
+				return l
+			}
+			pt := LearnedPoint{Prior: p.Name(), Rate: rEff, Dim: c.Dim}
+			lin, err := model.NewShallowLinear(b, model.HaarEnsemble)
 			if err != nil {
-				return nil, err
+				return LearnedPoint{}, err
 			}
-			ws := u.NewWorkspace(min(256, c.TestSignals))
-			lf := make([]float64, c.TestSignals)
-			if err := train.UnrolledSignalLosses(u, ws, test, lf, nil); err != nil {
-				return nil, err
+			mm, err := model.NewShallowMMSE(b, ch, model.HaarEnsemble)
+			if err != nil {
+				return LearnedPoint{}, err
 			}
-			if _, err := train.FitUnrolled(ctx, u, p, rng, val, train.UnrolledConfig{Steps: c.Steps}); err != nil {
-				return nil, err
+			sp, err := model.NewShallowLinear(b, model.HaarEnsemble)
+			if err != nil {
+				return LearnedPoint{}, err
 			}
-			lt := make([]float64, c.TestSignals)
-			if err := train.UnrolledSignalLosses(u, ws, test, lt, nil); err != nil {
-				return nil, err
+			if _, err := train.FitShallowSpline(sp, train.NewSignalSet(p, b, rng, c.TrainSignals), 16); err != nil {
+				return LearnedPoint{}, err
 			}
-			pred := se.Trajectory[T-1]
-			pt.Unrolled = append(pt.Unrolled, LearnedLayers{Layers: T, Fixed: measure(lf, pred), Learned: measure(lt, pred), Gain: paired(lt, lf)})
+			ll, lm, ls := losses(lin), losses(mm), losses(sp)
+			linPred, _ := theory.GaussEquivalentLoss(rEff)
+			denPred, err := theory.DenoiserLoss(p, rEff, theory.Haar)
+			if err != nil {
+				return LearnedPoint{}, err
+			}
+			pt.Linear, pt.MMSE, pt.Spline = measure(ll, linPred), measure(lm, denPred), measure(ls, denPred)
+			pt.SplineVs = paired(ls, lm)
+			val := train.NewSignalSet(p, b, rng, c.ValSignals)
+			for li, T := range c.Layers {
+				if err := ctx.Err(); err != nil {
+					return LearnedPoint{}, err
+				}
+				bar.Set(float64(ri*len(c.Layers)+li), fmt.Sprintf("%s r=%g T=%d", p.Name(), r, T))
+				se, err := theory.StateEvolution(p, rEff, theory.Haar, theory.SEOptions{Iters: T})
+				if err != nil {
+					return LearnedPoint{}, err
+				}
+				pt.FixedPoint = se.FixedPoint
+				u, err := model.NewUnrolledVAMP(b, ch, T)
+				if err != nil {
+					return LearnedPoint{}, err
+				}
+				ws := u.NewWorkspace(min(256, c.TestSignals))
+				lf := make([]float64, c.TestSignals)
+				if err := train.UnrolledSignalLosses(u, ws, test, lf, nil); err != nil {
+					return LearnedPoint{}, err
+				}
+				if _, err := train.FitUnrolled(ctx, u, p, rng, val, train.UnrolledConfig{Steps: c.Steps}); err != nil {
+					return LearnedPoint{}, err
+				}
+				lt := make([]float64, c.TestSignals)
+				if err := train.UnrolledSignalLosses(u, ws, test, lt, nil); err != nil {
+					return LearnedPoint{}, err
+				}
+				pred := se.Trajectory[T-1]
+				pt.Unrolled = append(pt.Unrolled, LearnedLayers{Layers: T, Fixed: measure(lf, pred), Learned: measure(lt, pred), Gain: paired(lt, lf)})
+			}
+			return pt, nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		pts = append(pts, pt)
 	}

@@ -2,12 +2,9 @@ package experiment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -111,18 +108,19 @@ func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error)
 	}
 	pts := make([]SparsityPoint, len(jobs))
 	have := make([]bool, len(jobs))
-	cache := filepath.Join(c.OutDir, ".cache")
+	cache := newCache(c.OutDir)
 	// Cost of a point: steps x n^2 x (support size); used only for the bar.
 	cost := func(j job) float64 { n := j.r * float64(c.Dim); return n * n * j.p * float64(c.Dim) }
 	var total, done float64
 	for _, j := range jobs {
 		total += cost(j)
-		err := readJSON(filepath.Join(cache, c.cacheKey(j.p, j.r)), &pts[j.i])
-		if err == nil {
+		ok, err := cache.load(c.cacheKey(j.p, j.r), &pts[j.i])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			have[j.i] = true
 			done += cost(j)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("experiment: cache: %w", err)
 		}
 	}
 	bar := progress.New(c.Log, total)
@@ -151,7 +149,7 @@ func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error)
 					bar.Set(d, label)
 				})
 				if err == nil {
-					err = WriteJSON(filepath.Join(cache, c.cacheKey(j.p, j.r)), pt)
+					err = cache.store(c.cacheKey(j.p, j.r), pt)
 				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
@@ -181,11 +179,11 @@ func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error)
 		return nil, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("experiment: interrupted; finished points are cached in %s, rerun to resume: %w", cache, err)
+		return nil, cache.interrupted(err)
 	}
 	return pts, nil
 }
 
 func (c SparsityConfig) cacheKey(p, r float64) string {
-	return fmt.Sprintf("bg%g-r%g-d%d-steps%d-masks%d-samples%d-seed%d-build%s.json", p, r, c.Dim, c.Steps, c.Masks, c.Samples, c.Seed, buildID())
+	return fmt.Sprintf("bg%g-r%g-d%d-steps%d-masks%d-samples%d-seed%d", p, r, c.Dim, c.Steps, c.Masks, c.Samples, c.Seed)
 }
