@@ -185,6 +185,26 @@ func historyPlot(hist []commitResults, unit string) (*plot.Plot, error) {
 	}
 	p.Legend.Top = true
 	p.Y.Tick.Marker = ratioTicks{}
+	// Ratios spanning more than 4x (a kernel rewrite) read better on a log
+	// axis; the legend then sits low on the left, under the first commit's 1.0.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for i, y := range s.y {
+			lo, hi = min(lo, y-s.lo[i]), max(hi, y+s.hi[i])
+		}
+	}
+	if lo > 0 && hi/lo > 4 {
+		p.Y.Scale = plot.LogScale{}
+		var ticks []plot.Tick
+		for _, v := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10} {
+			if v >= lo/2 && v <= 2*hi {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			}
+		}
+		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+		p.Legend.Top, p.Legend.Left = false, true
+		p.Legend.XOffs = vg.Points(30)
+	}
 	return p, nil
 }
 
