@@ -123,7 +123,7 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 	pl.Add(fp)
 	pl.Legend.Add("SE fixed point (T -> inf)", fp)
 	pl.Y.Min = 0
-	return pl.Save(8*vg.Inch, 6*vg.Inch, path)
+	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
 }
 
 func decodersReport(c DecodersConfig, pts []DecodersPoint) string {

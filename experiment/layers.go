@@ -223,7 +223,7 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 	}
 	pl.Legend.Top = true
 	pl.Y.Max = 4 // room above the curves for the legend (log scale)
-	return pl.Save(8*vg.Inch, 6*vg.Inch, path)
+	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
 }
 
 func layersReport(c LayersConfig, rs []LayersResult) string {

@@ -1,7 +1,11 @@
 package experiment
 
 import (
+	"bytes"
 	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
@@ -41,4 +45,17 @@ func measured(p errPoints, col color.Color, shape draw.GlyphDrawer) (*plotter.Sc
 	}
 	eb.Color = col
 	return sc, eb, nil
+}
+
+// SavePlot renders pl as a w x h PNG and writes it to path atomically.
+func SavePlot(pl *plot.Plot, w, h vg.Length, path string) error {
+	wt, err := pl.WriterTo(w, h, "png")
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if _, err := wt.WriteTo(&buf); err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, buf.Bytes())
 }

@@ -81,7 +81,7 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 		pl.Legend.Add(fmt.Sprintf("r = %g: finite-d, Haar rows", r), fd)
 	}
 	pl.Y.Min = 0
-	return pl.Save(8*vg.Inch, 6*vg.Inch, path)
+	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
 }
 
 func logTicks(ps []float64) []plot.Tick {

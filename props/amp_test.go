@@ -110,6 +110,10 @@ func TestAMPMatchesStateEvolution(t *testing.T) {
 		{p: prior.BernoulliGaussian{P: 0.1}, r: 1, enc: theory.IIDGaussian, c: 9},
 		{p: prior.SparseRademacher{P: 0.9}, r: 1, enc: theory.Haar, c: 1},
 		{p: prior.SparseRademacher{P: 0.9}, r: 1, enc: theory.IIDGaussian, c: 1},
+		// r != 1, so that n and d cannot be confused (THEORY.md 10, BG(0.1), r = 0.5:
+		// VAMP c = 5-7, GAMP c = 11).
+		{p: prior.BernoulliGaussian{P: 0.1}, r: 0.5, enc: theory.Haar, c: 7},
+		{p: prior.BernoulliGaussian{P: 0.1}, r: 0.5, enc: theory.IIDGaussian, c: 11},
 	}
 	d, mats, sigs, T := 1000, 1, 16, 5
 	if long() {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/seed05b1c944/onebit/bench"
 	"github.com/seed05b1c944/onebit/bench/gate"
+	"github.com/seed05b1c944/onebit/experiment"
 )
 
 func init() {
@@ -51,11 +52,7 @@ func runBenchplot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tmp := *out + ".tmp.png"
-	if err := p.Save(8*vg.Inch, 5*vg.Inch, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, *out); err != nil {
+	if err := experiment.SavePlot(p, 8*vg.Inch, 5*vg.Inch, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "benchplot: %d commits, %s: wrote %s\n", len(hist), *unit, *out)

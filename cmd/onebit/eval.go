@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 
 	"github.com/seed05b1c944/onebit/core/amp"
@@ -69,20 +68,15 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("flag -encoder: %v", err)
 	}
+	if err := checkShape(p, *rate, *dim, *samples); err != nil {
+		return err
+	}
 	n := experiment.Bits(*rate, *dim)
 	switch {
-	case !(*rate > 0) || math.IsInf(*rate, 0):
-		return usagef("flag -rate: %v, want a finite r > 0", *rate)
-	case *dim < 2:
-		return usagef("flag -dim: %d, want d >= 2", *dim)
-	case n < 1:
-		return usagef("flag -rate: r d = %v rounds to 0 bits; raise -rate or -dim", *rate*float64(*dim))
 	case enc == theory.Haar && n > *dim:
 		return usagef("flag -rate: %v > 1; the haar encoder needs r <= 1", *rate)
-	case *samples < 2:
-		return usagef("flag -samples: %d, want >= 2", *samples)
-	case *iters < 1:
-		return usagef("flag -iters: %d, want >= 1", *iters)
+	case *iters < 1 || *iters > maxIters:
+		return usagef("flag -iters: %d, want 1 <= T <= %d", *iters, maxIters)
 	}
 	switch *decFlag {
 	case "linear", "denoiser":

@@ -32,6 +32,9 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--prior", "sr:0.5", "--trainer", "population"}, "-trainer"},
 		{[]string{"--samples", "1"}, "-samples"},
 		{[]string{"stray"}, "stray"},
+		{[]string{"--dim", "100000000"}, "-dim"},
+		{[]string{"--rate", "1e300", "--dim", "100"}, "-rate"},
+		{[]string{"--prior", "bg:1e-300"}, "-prior"},
 	} {
 		code, _, stderr := runCLI(append([]string{"train"}, c.args...)...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -78,8 +79,8 @@ func runTheory(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--encoder %q: want haar or gaussian", *encName)
 	}
-	if *iters < 0 {
-		return usagef("--iters %d: want T >= 0", *iters)
+	if *iters < 0 || *iters > maxIters {
+		return usagef("--iters %d: want 0 <= T <= %d", *iters, maxIters)
 	}
 	if !(*damping >= 0 && *damping < 1) {
 		return usagef("--damping %v: want a value in [0, 1)", *damping)
@@ -87,7 +88,9 @@ func runTheory(args []string, stdout, stderr io.Writer) error {
 	if sub == "phase" && math.IsNaN(*rate) {
 		*rate = 1
 	}
-	if math.IsNaN(*rate) {
+	rateSet := false
+	fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
+	if math.IsNaN(*rate) && !rateSet {
 		return usagef("--rate is required")
 	}
 	if !(*rate > 0) || math.IsInf(*rate, 0) {

@@ -43,13 +43,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("flag -prior: %v", err)
 	}
+	if err := checkShape(p, *rate, *dim, *samples); err != nil {
+		return err
+	}
 	switch {
-	case !(*rate > 0) || math.IsInf(*rate, 0):
-		return usagef("flag -rate: %v, want a finite r > 0", *rate)
-	case *dim < 2:
-		return usagef("flag -dim: %d, want d >= 2", *dim)
-	case experiment.Bits(*rate, *dim) < 1:
-		return usagef("flag -rate: r d = %v rounds to 0 bits; raise -rate or -dim", *rate*float64(*dim))
 	case *trainer != "population" && *trainer != "sgd":
 		return usagef("flag -trainer: %q, want population or sgd", *trainer)
 	case *steps < 0:
@@ -58,8 +55,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("flag -lr: %v, want >= 0", *lr)
 	case *batch < 0:
 		return usagef("flag -batch: %d, want >= 0", *batch)
-	case *samples < 2:
-		return usagef("flag -samples: %d, want >= 2", *samples)
 	case *encoder != "" && *encoder != "learned" && *encoder != "haar":
 		return usagef("flag -encoder: %q, want learned or haar", *encoder)
 	case *decoder != "linear" && *decoder != "denoiser" && *decoder != "unrolled":
