@@ -45,8 +45,14 @@ type PopulationConfig struct {
 	// none for Gaussian data); masks with few active coordinates make the
 	// (1 - rho^2)^(-1/2) factors heavy-tailed (THEORY.md 2.5).
 	ClipB float64
-	// Decay multiplies both learning rates by 0.2 for the last 40% of steps
-	// for BG data (THEORY.md 2.5). Ignored for Gaussian data.
+	// For BG data both learning rates decay geometrically from 1 to 0.01 of
+	// their value over the last 60% of steps, so that the mask-sampling noise
+	// of the gradient anneals away; NoDecay turns this off. (THEORY.md 2.5
+	// uses x0.2 for the last 40%; with it, BG(0.2), r = 1 ended at 0.36791 at
+	// d = 300 and 0.36615 at d = 800, above the Haar rows' value, against
+	// 0.36718 and 0.36515 with this schedule. Measured on 20000-40000 fresh
+	// signals, se 0.00016 and 0.00006.) Gaussian data need no decay: the
+	// gradient is exact.
 	NoDecay bool
 	// OptimalA replaces the decoder step by A = E[x s^T] E[s s^T]^-1 for the
 	// current B (estimated from this step's masks for BG data).
@@ -147,8 +153,9 @@ func NewPopulationRun(m *model.Autoencoder[float64], p prior.Prior, rng *rand.Ra
 func (run *PopulationRun) Step(step int) (float64, error) {
 	m, cfg, pg, upd := run.m, run.cfg, run.pg, run.upd
 	lrA, lrB := cfg.LRA, cfg.LRB
-	if !run.exact && !cfg.NoDecay && float64(step) > 0.6*float64(cfg.Steps) {
-		lrA, lrB = 0.2*lrA, 0.2*lrB
+	if t := float64(step) / float64(cfg.Steps); !run.exact && !cfg.NoDecay && t > 0.4 {
+		f := math.Pow(0.01, (t-0.4)/0.6)
+		lrA, lrB = f*lrA, f*lrB
 	}
 	pg.Reset(m)
 	for k := 0; k < cfg.Masks; k++ {
