@@ -50,7 +50,7 @@ type PopulationConfig struct {
 	// of the gradient anneals away; NoDecay turns this off. (THEORY.md 2.5
 	// uses x0.2 for the last 40%; with it, BG(0.2), r = 1 ended at 0.36791 at
 	// d = 300 and 0.36615 at d = 800, above the Haar rows' value, against
-	// 0.36718 and 0.36515 with this schedule. Measured on 20000-40000 fresh
+	// 0.36718 and 0.36507 with this schedule. Measured on 20000-40000 fresh
 	// signals, se 0.00016 and 0.00006.) Gaussian data need no decay: the
 	// gradient is exact.
 	NoDecay bool
