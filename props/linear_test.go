@@ -226,22 +226,24 @@ func sampleLoss(m *model.Autoencoder[float64], x []float64) float64 {
 
 // TestTrainedLossMatchesPrediction checks claim (b): for random
 // p in [0.05, 1] and r in [0.1, 1], population GD reaches the prediction
-// 1 - 2r/pi up to the finite-d term of THEORY.md 3.
+// 1 - 2r/pi up to the finite-d term of THEORY.md 3, and that term is the
+// Edgeworth kurtosis penalty of the trained rows themselves.
 //
-// Tolerance, derived: the measured loss L (Monte Carlo, standard error se)
-// must satisfy
+// Tolerances, derived. The measured loss L (Monte Carlo, standard error se)
+// must satisfy L >= R(r) - 4 se: for BG (kappa > 0) every finite-d
+// correction is positive (THEORY.md 1(c), 3) and for the Gaussian R(r) is the
+// exact minimum, so only sampling error remains (4 se: one-sided
+// false-failure rate 3e-5 per case). And, with E = R + r kappa S4/(6 pi) the
+// Edgeworth loss for the trained rows' S4 (theory.EdgeworthLinearLoss),
 //
-//	R(r) - 4 se  <=  L  <=  R(r) + 1.15 r kappa / (2 pi (d+2)) + 0.002 + 4 se.
+//	E - 0.15 (E - R) - 0.001 - 4 se  <=  L  <=  E + 0.15 (E - R) + 0.0005 + 4 se:
 //
-// Lower side: for BG (kappa > 0) every finite-d correction is positive
-// (THEORY.md 1(c), 3), and for the Gaussian R(r) is the exact minimum, so only
-// sampling error (4 se: two-sided false-failure rate 6e-5 per case) remains.
-// Upper side: a trained encoder is at most as bad as Haar rows with
-// A = sqrt(2/pi) B^T. Their loss exceeds the Edgeworth value by 4-10% of its
-// offset at d = 100-200 (measured here, BG(0.05)-BG(0.2), 8 x 20000 signals),
-// hence the factor 1.15; 0.002 is the end-point spread of mask-sampled GD
-// (THEORY.md 10: runs vary by ~0.005 in loss for SGD; population GD with
-// ceil(1.6/p) masks varied by <= 0.0015 across seeds here).
+// 0.15 (E - R) bounds the neglected higher Edgeworth orders (for Haar rows the
+// exact offset exceeds the first-order one by 4-10% at d = 100-200, measured
+// here on 8 x 20000 signals); 0.001 is what the optimal decoder may gain over
+// the tied one the Edgeworth value assumes (THEORY.md 1(c): <= 1e-3); 0.0005
+// is the residual of mask-sampled GD after its annealing (measured |L - E| <=
+// 2.5 se = 0.0004 over the 18 BG points of results/sparsity at d = 300).
 func TestTrainedLossMatchesPrediction(t *testing.T) {
 	d, steps, cases := 100, 400, 5
 	if long() {
@@ -250,7 +252,7 @@ func TestTrainedLossMatchesPrediction(t *testing.T) {
 	pp := params(5, cases)
 	pp.MaxShrinkCount = 5 // each case trains a model: keep a failure's report fast
 	props := gopter.NewProperties(pp)
-	props.Property("trained loss within the finite-d band of 1 - 2r/pi", prop.ForAll(
+	props.Property("trained loss is 1 - 2r/pi plus the Edgeworth term of its rows", prop.ForAll(
 		func(p, r float64, seed uint64) bool {
 			var pr prior.Prior = prior.BernoulliGaussian{P: p}
 			res, err := experiment.Train(context.Background(), experiment.TrainSpec{
@@ -260,12 +262,14 @@ func TestTrainedLossMatchesPrediction(t *testing.T) {
 				t.Log(err)
 				return false
 			}
-			lo := res.Prediction - 4*res.StdErr
-			hi := res.Prediction + 1.15*res.Rate*res.Kurtosis/(2*math.Pi*float64(d+2)) + 0.002 + 4*res.StdErr
-			t.Logf("p=%.3f r=%.3f: loss %.5f ± %.5f, band [%.5f, %.5f]", p, res.Rate, res.Loss, res.StdErr, lo, hi)
-			return res.Loss >= lo && res.Loss <= hi
+			R, E, L, se := res.Prediction, res.EdgeworthS4, res.Loss, res.StdErr
+			lo := E - 0.15*(E-R) - 0.001 - 4*se
+			hi := E + 0.15*(E-R) + 0.0005 + 4*se
+			t.Logf("p=%.3f r=%.3f: loss %.5f ± %.5f, R %.5f, Edgeworth(S4) %.5f, band [%.5f, %.5f]", p, res.Rate, L, se, R, E, lo, hi)
+			return L >= R-4*se && L >= lo && L <= hi
 		},
-		gen.Float64Range(0.05, 1), gen.Float64Range(0.1, 1), gen.UInt64(),
+		// Half the cases from the very sparse end, where the finite-d term is largest.
+		gen.OneGenOf(gen.Float64Range(0.05, 0.2), gen.Float64Range(0.2, 1)), gen.Float64Range(0.1, 1), gen.UInt64(),
 	))
 	props.TestingRun(t)
 }
