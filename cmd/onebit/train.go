@@ -119,6 +119,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "prediction  %.5f %s\n", res.Prediction, note)
 	fmt.Fprintf(stdout, "gap         %+.5f = %+.1f se\n", res.Loss-res.Prediction, res.GapSE)
+	if _, ok := p.(prior.SparseRademacher); ok && (res.Decoder == "" || res.Decoder == "linear") {
+		fmt.Fprintln(stdout, "note        for SR(p) the linear decoder's best encoder need not be a rotation: identity-like and block\n"+
+			"            encoders can beat 1 - 2r/pi, and training may end between them (THEORY.md 4; onebit theory phase)")
+	}
 	if res.Decoder != "" && res.Decoder != "linear" {
 		fmt.Fprintf(stdout, "finite d    positive O(1/d) offsets are expected: THEORY.md 10 measures about 5.5-7/d for BG(0.1) (%.4f at d = %d)\n",
 			6.0/float64(res.Dim), res.Dim)
