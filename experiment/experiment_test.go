@@ -168,3 +168,36 @@ func TestLearnedOutputs(t *testing.T) {
 		t.Error("prior bg:7: no error")
 	}
 }
+
+// TestEncodersOutputs: a tiny run writes its outputs, measures the Haar
+// encoder's linear decoder against 1 - 2r/pi, and rejects a bad config.
+func TestEncodersOutputs(t *testing.T) {
+	root := t.TempDir()
+	c := EncodersConfig{Prior: "bg:0.3", Rate: 0.5, Dims: []int{40}, Steps: 20, SGDSteps: 20, TrainSignals: 200, TestSignals: 400, Seed: 1, OutDir: filepath.Join(root, "encoders")}
+	rows, err := RunEncoders(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteEncoders(c, rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Encoder != "haar" {
+		t.Fatalf("rows %+v", rows)
+	}
+	for _, f := range []string{"encoders.csv", "encoders.json", "report.md"} {
+		if st, err := os.Stat(filepath.Join(root, "encoders", f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// The linear decoder (1/(1+tau)) u/mu on Haar rows at d = 40, r = 0.5 has the
+	// finite-d offset r kappa/(2 pi (d+2)) = 0.013 for BG(0.3) (THEORY.md 3) above
+	// 1 - 2r/pi; allow it twice plus 5 se.
+	h := rows[0].Linear
+	if off := h.Loss - h.Prediction; off < -5*h.StdErr || off > 2*0.5*7/(2*3.14159*42)+5*h.StdErr {
+		t.Errorf("Haar linear loss %.4f ± %.4f, prediction %.4f", h.Loss, h.StdErr, h.Prediction)
+	}
+	c.Rate = 2
+	if _, err := RunEncoders(context.Background(), c); err == nil {
+		t.Error("rate 2: no error")
+	}
+}

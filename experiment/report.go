@@ -11,7 +11,7 @@ import (
 
 // ReportSections lists, in order, the experiment directories under the
 // results root whose report.md fragments make up REPORT.md.
-var ReportSections = []string{"sparsity", "decoders", "learned", "layers", "bench"}
+var ReportSections = []string{"sparsity", "decoders", "learned", "encoders", "layers", "bench"}
 
 // AssembleReport writes root/REPORT.md from the fragments root/<section>/report.md
 // that exist, rewriting relative links so they resolve from root.

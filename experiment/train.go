@@ -283,17 +283,20 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 
 // RowS4 is mean_i sum_k w_ik^4 over the normalised rows w_i of B: 3/(d+2)
 // for Haar rows, 1/d for flat rows, 1 for coordinate axes.
-func RowS4(m *model.Autoencoder[float64]) float64 {
+func RowS4(m *model.Autoencoder[float64]) float64 { return RowS4FromRows(m.B) }
+
+// RowS4FromRows is RowS4 for an encoder matrix b (n x d).
+func RowS4FromRows(b *mat.Dense[float64]) float64 {
 	var s float64
-	for i := 0; i < m.Bits(); i++ {
+	for i := 0; i < b.Rows; i++ {
 		var n2, n4 float64
-		for _, v := range m.B.Row(i) {
+		for _, v := range b.Row(i) {
 			n2 += v * v
 			n4 += v * v * v * v
 		}
 		s += n4 / (n2 * n2)
 	}
-	return s / float64(m.Bits())
+	return s / float64(b.Rows)
 }
 
 // orthonormalRows returns the polar factor U V^T of B = U S V^T (n <= d):

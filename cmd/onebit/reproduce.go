@@ -17,7 +17,7 @@ func init() {
 	register(command{name: "reproduce", summary: "run the experiments and write results/ (CSV, JSON, PNG, REPORT.md)", run: runReproduce})
 }
 
-var experimentNames = []string{"sparsity", "decoders", "learned", "layers"}
+var experimentNames = []string{"sparsity", "decoders", "learned", "encoders", "layers"}
 
 func runReproduce(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("reproduce", stderr)
@@ -94,6 +94,21 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := experiment.WriteLearned(c, pts); err != nil {
+			return err
+		}
+	}
+	if run["encoders"] {
+		c := experiment.EncodersDefaults()
+		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "encoders"), log
+		if *scale == "paper" {
+			c.Dims, c.TestSignals = []int{200, 400, 800}, 4000
+		}
+		fmt.Fprintf(stderr, "encoders: Haar vs trained encoders under linear and denoising decoders, %s, r = %g, d in %v\n", c.Prior, c.Rate, c.Dims)
+		rows, err := experiment.RunEncoders(ctx, c)
+		if err != nil {
+			return err
+		}
+		if err := experiment.WriteEncoders(c, rows); err != nil {
 			return err
 		}
 	}

@@ -128,9 +128,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			6.0/float64(res.Dim), res.Dim)
 	}
 	if res.Decoder != "" && res.Decoder != "linear" && res.Encoder != "haar" {
-		fmt.Fprintln(stdout, "note        the prediction is for a Haar encoder; an encoder trained for the linear decoder is not\n"+
-			"            rotation-invariant and nonlinear decoders gain less on it (BG(0.1), r = 0.5, d = 300: denoiser\n"+
-			"            0.560 on the learned encoder, 0.41 on a Haar one); use -encoder haar to compare with theory")
+		fmt.Fprintln(stdout, "note        the prediction is for a Haar encoder; an encoder trained for the linear decoder need not\n"+
+			"            suit a nonlinear one (the population-GD encoder loses most of the denoiser gain: results/encoders);\n"+
+			"            use -encoder haar to compare with theory")
 	}
 	if res.FiniteDHaar != 0 && res.Kurtosis != 0 && res.Decoder == "" {
 		fmt.Fprintf(stdout, "finite d    %.5f (flat rows) .. %.5f (Haar rows); trained rows S4 d = %.2f give %.5f (THEORY.md 3)\n",
