@@ -31,7 +31,7 @@ type DecodersConfig struct {
 	Rates    []float64 // r in (0, 1]
 	Seed     uint64
 	OutDir   string
-	Log      io.Writer
+	Log      io.Writer `json:"-"`
 }
 
 // DecodersDefaults are the built-in defaults of `make reproduce`.

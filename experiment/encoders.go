@@ -33,7 +33,7 @@ type EncodersConfig struct {
 	TestSignals  int
 	Seed         uint64
 	OutDir       string
-	Log          io.Writer
+	Log          io.Writer `json:"-"`
 }
 
 // EncodersDefaults are the built-in defaults of `make reproduce`.

@@ -40,7 +40,7 @@ type LayersConfig struct {
 	Cases   []LayersCase
 	Seed    uint64
 	OutDir  string
-	Log     io.Writer
+	Log     io.Writer `json:"-"`
 }
 
 // LayersDefaults are the built-in defaults of `make reproduce` (d = 2000).

@@ -34,7 +34,7 @@ type LearnedConfig struct {
 	Steps        int // Adam steps of the unrolled network
 	Seed         uint64
 	OutDir       string
-	Log          io.Writer
+	Log          io.Writer `json:"-"`
 }
 
 // LearnedDefaults are the built-in defaults of `make reproduce`.

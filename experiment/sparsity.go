@@ -27,7 +27,7 @@ type SparsityConfig struct {
 	Rates   []float64 // rates r = n/d, each in (0, 1]
 	Seed    uint64
 	OutDir  string    // e.g. results/sparsity
-	Log     io.Writer // progress bar (nil: none)
+	Log     io.Writer `json:"-"` // progress bar (nil: none)
 }
 
 // SparsityDefaults are the small built-in defaults of `make reproduce`.
