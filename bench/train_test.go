@@ -34,18 +34,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if _, ok := c.p.(prior.BernoulliGaussian); ok {
 				masks = 16 // the default ceil(1.6/p) for p = 0.1
 			}
-			run.Step(1)
-			b.ReportAllocs()
-			cpu := startCPU()
-			step := 1
-			for b.Loop() {
-				step++
-				if _, err := run.Step(step); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu.report(b)
-			b.ReportMetric(float64(masks)*float64(b.N)/b.Elapsed().Seconds(), "masks/s")
+			timeSteps(b, run.Step, float64(masks), "masks/s")
 		})
 	}
 	for _, c := range []struct {
@@ -64,18 +53,26 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			run.Step(1)
-			b.ReportAllocs()
-			cpu := startCPU()
-			step := 1
-			for b.Loop() {
-				step++
-				if _, err := run.Step(step); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu.report(b)
-			b.ReportMetric(float64(c.bs)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			timeSteps(b, run.Step, float64(c.bs), "samples/s")
 		})
 	}
+}
+
+// timeSteps times step(2), step(3), ... after one untimed step(1), reporting
+// allocations, cpu-sec/op and perStep units of work per second as unit.
+func timeSteps(b *testing.B, step func(int) (float64, error), perStep float64, unit string) {
+	if _, err := step(1); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu := startCPU()
+	t := 1
+	for b.Loop() {
+		t++
+		if _, err := step(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+	b.ReportMetric(perStep*float64(b.N)/b.Elapsed().Seconds(), unit)
 }

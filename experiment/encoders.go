@@ -132,12 +132,7 @@ func RunEncoders(ctx context.Context, c EncodersConfig) ([]EncoderRow, error) {
 func encoderRow(p prior.Prior, ch prior.Channel, b *mat.Dense[float64], rng *rand.Rand, c EncodersConfig, linPred, denPred float64) (EncoderRow, error) {
 	d := b.Cols
 	test := train.NewSignalSet(p, b, rng, c.TestSignals)
-	q := make([]float64, c.TestSignals)
-	for s := range q {
-		for _, v := range test.X.Row(s) {
-			q[s] += v * v / float64(d)
-		}
-	}
+	q := model.Energies(test.X)
 	measure := func(sh *model.Shallow, pred float64) Measured {
 		xh := mat.New[float64](c.TestSignals, d)
 		sh.Decode(xh, test.Y)

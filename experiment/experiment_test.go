@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,7 +194,7 @@ func TestEncodersOutputs(t *testing.T) {
 	// finite-d offset r kappa/(2 pi (d+2)) = 0.013 for BG(0.3) (THEORY.md 3) above
 	// 1 - 2r/pi; allow it twice plus 5 se.
 	h := rows[0].Linear
-	if off := h.Loss - h.Prediction; off < -5*h.StdErr || off > 2*0.5*7/(2*3.14159*42)+5*h.StdErr {
+	if off := h.Loss - h.Prediction; off < -5*h.StdErr || off > 2*0.5*7/(2*math.Pi*42)+5*h.StdErr {
 		t.Errorf("Haar linear loss %.4f ± %.4f, prediction %.4f", h.Loss, h.StdErr, h.Prediction)
 	}
 	c.Rate = 2

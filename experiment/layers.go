@@ -130,12 +130,7 @@ func RunLayers(ctx context.Context, c LayersConfig) ([]LayersResult, error) {
 				if err != nil {
 					return LayersResult{}, fmt.Errorf("%s r=%v %s: %w", p.Name(), r, dec, err)
 				}
-				energy := make([]float64, c.Signals)
-				for s := range energy {
-					for _, v := range x.Row(s) {
-						energy[s] += v * v / float64(c.Dim)
-					}
-				}
+				energy := model.Energies(x)
 				tr := LayerTrajectory{Decoder: dec, FixedPoint: se.FixedPoint}
 				for t := 1; t <= c.Iters; t++ {
 					e := model.ControlVariate(ar.MSE[t-1], energy, 1)

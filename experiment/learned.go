@@ -107,12 +107,7 @@ func RunLearned(ctx context.Context, c LearnedConfig) ([]LearnedPoint, error) {
 				return LearnedPoint{}, err
 			}
 			test := train.NewSignalSet(p, b, rng, c.TestSignals)
-			q := make([]float64, c.TestSignals)
-			for s := range q {
-				for _, v := range test.X.Row(s) {
-					q[s] += v * v / float64(c.Dim)
-				}
-			}
+			q := model.Energies(test.X)
 			measure := func(l []float64, pred float64) Measured {
 				e := model.ControlVariate(l, q, 1)
 				return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}

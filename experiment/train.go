@@ -211,12 +211,7 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 		return err
 	}
 	res.LinearLoss, res.Decoder = lin.Mean, s.Decoder
-	q := make([]float64, s.Samples)
-	for i := range q {
-		for _, v := range test.X.Row(i) {
-			q[i] += v * v / float64(d)
-		}
-	}
+	q := model.Energies(test.X)
 	if s.Decoder == "denoiser" {
 		sh := &model.Shallow{In: m.A.T(), Gain: 1}
 		if _, err := train.FitShallowSpline(sh, train.NewSignalSet(s.Prior, m.B, rng, 200), 16); err != nil {
@@ -242,12 +237,7 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 		return err
 	}
 	test = train.NewSignalSet(s.Prior, b, rng, s.Samples)
-	for i := range q {
-		q[i] = 0
-		for _, v := range test.X.Row(i) {
-			q[i] += v * v / float64(d)
-		}
-	}
+	q = model.Energies(test.X)
 	T := s.Layers
 	if T == 0 {
 		T = 5

@@ -23,17 +23,8 @@ func cvMean(l, q []float64) (mean, se float64) {
 	return e.Mean, e.StdErr
 }
 
-// sqNorms returns ||x_s||^2/d for each row of x.
-func sqNorms(x *mat.Dense[float64]) []float64 {
-	q := make([]float64, x.Rows)
-	for s := range q {
-		for _, v := range x.Row(s) {
-			q[s] += v * v
-		}
-		q[s] /= float64(x.Cols)
-	}
-	return q
-}
+// sqNorms is model.Energies: ||x_s||^2/d for each row of x.
+func sqNorms(x *mat.Dense[float64]) []float64 { return model.Energies(x) }
 
 // ampCase is one comparison of an algorithm with its state evolution.
 type ampCase struct {

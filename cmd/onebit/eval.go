@@ -107,12 +107,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	prior.Fill(p, rng, x.Data)
 	y := mat.New[float64](*samples, n)
 	model.Encode(y, b, x)
-	q := make([]float64, *samples)
-	for s := range q {
-		for _, v := range x.Row(s) {
-			q[s] += v * v / float64(*dim)
-		}
-	}
+	q := model.Energies(x)
 	r := float64(n) / float64(*dim)
 	res := evalResult{Prior: p.Name(), Rate: r, Dim: *dim, Bits: n, Encoder: enc.String(), Decoder: *decFlag, Samples: *samples, Seed: *seed}
 	switch *decFlag {

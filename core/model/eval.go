@@ -110,3 +110,17 @@ func PairedDifference(a, b []float64) Estimate {
 	}
 	return Estimate{Mean: m, StdErr: math.Sqrt(v / (n - 1) / n), N: len(a)}
 }
+
+// Energies returns c_s = ||x_s||^2/d for each row x_s of X (N x d): the
+// control variate of THEORY.md 10, whose expectation is E x^2 = 1.
+func Energies(x *mat.Dense[float64]) []float64 {
+	c := make([]float64, x.Rows)
+	for s := range c {
+		var q float64
+		for _, v := range x.Row(s) {
+			q += v * v
+		}
+		c[s] = q / float64(x.Cols)
+	}
+	return c
+}
