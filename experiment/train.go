@@ -211,7 +211,6 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 		return err
 	}
 	res.LinearLoss, res.Decoder = lin.Mean, s.Decoder
-	q := model.Energies(test.X)
 	if s.Decoder == "denoiser" {
 		sh := &model.Shallow{In: m.A.T(), Gain: 1}
 		if _, err := train.FitShallowSpline(sh, train.NewSignalSet(s.Prior, m.B, rng, 200), 16); err != nil {
@@ -237,7 +236,7 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 		return err
 	}
 	test = train.NewSignalSet(s.Prior, b, rng, s.Samples)
-	q = model.Energies(test.X)
+	q := model.Energies(test.X)
 	T := s.Layers
 	if T == 0 {
 		T = 5
