@@ -49,7 +49,7 @@ func (s *Spline) Backward(dv, grad, v, g []float64) {
 // Indices into SoftThreshold.Theta.
 const (
 	SoftParamScale     = iota // a
-	SoftParamThreshold       // theta
+	SoftParamThreshold        // theta
 )
 
 // SoftThreshold is the learned soft-thresholding denoiser
