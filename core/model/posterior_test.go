@@ -12,7 +12,7 @@ import (
 // prior.Channel.Posterior, and the mean and variance to Posterior itself,
 // on a grid of r and tau for the mixture priors. Bound: 1e-6 (1 + |value|):
 // central differences with step 1e-5 relative have truncation error
-// ~1e-10 |f'''| and rounding ~1e-16/1e-5 = 1e-11, far below it; an error of
+// ~1e-10 |f”'| and rounding ~1e-16/1e-5 = 1e-11, far below it; an error of
 // 1% in any term of the formulas is >= 1e-4 at some grid point (checked by
 // planting one: dropping 2 (m - r) V from d eta/dtau fails).
 func TestPosteriorDerivsMatchCentralDifferences(t *testing.T) {
