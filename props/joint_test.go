@@ -10,6 +10,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
+	gmat "gonum.org/v1/gonum/mat"
 
 	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
@@ -234,18 +235,20 @@ func trainJoint(t *testing.T, j *model.Joint, p prior.Prior, rng *rand.Rand, cfg
 //  3. never worse than the linear decoder trained the same way (same start,
 //     steps, step sizes): L_joint - L_linear <= 4 se, paired.
 //
-// The optimisation margin is 0.015 in fast mode (d = 100, 1500 steps) and
-// 0.01 in long mode (d = 300, 3000 steps): the largest measured excess
-// L_joint - L_haar was +0.006 (fast) [most cases end below the Haar
-// encoder: the learned rows are flatter, smaller S4, so less finite-d
-// offset], times about 2. 4 se one-sided: false-failure rate 3e-5 per
+// The optimisation margin is 0.015 (fast: d = 100, 1500 steps; long: d =
+// 300, 3000 steps): the largest measured excess L_joint - L_haar was
+// +0.0066 ± 0.0014 (fast) and +0.0082 ± 0.0011 (long, BG(0.29), r = 0.72),
+// times about 2; at small r and large p the joint network ends below the
+// Haar encoder (its rows are flatter, smaller S4, so a smaller finite-d
+// offset). 4 se one-sided: false-failure rate 3e-5 per
 // assertion. Planted bug caught: FreezeEncoder (the encoder stays the
 // random start; assertion 2 fails by > 0.1).
 func TestJointShallowReachesPrediction(t *testing.T) {
-	d, steps, margin, cases := 100, 1500, 0.015, 2
+	d, steps, cases := 100, 1500, 2
 	if long() {
-		d, steps, margin, cases = 300, 3000, 0.01, 6
+		d, steps, cases = 300, 3000, 6
 	}
+	const margin = 0.015
 	params := gopter.DefaultTestParametersWithSeed(7131)
 	params.MinSuccessfulTests = cases
 	props := gopter.NewProperties(params)
@@ -317,6 +320,7 @@ func encodeAll(b, x *mat.Dense[float64]) *mat.Dense[float64] {
 //
 //  1. never worse than the fixed VAMP with T layers on the Haar encoder it
 //     started from, paired: L_joint - L_fixed <= margin + 4 se;
+//
 //  2. above the state evolution at layer T (THEORY.md 7.2) by no more than
 //     its allowance: L_joint <= SE_T + 1.5 c/d + margin + 4 se, c = 7 (the
 //     largest VAMP constant measured for BG(p >= 0.1), THEORY.md 10).
@@ -383,4 +387,119 @@ func TestJointUnrolledVsFixedVAMP(t *testing.T) {
 		gen.Float64Range(0.1, 0.3), gen.Float64Range(0.5, 1), gen.IntRange(2, 3), gen.Bool(), gen.UInt64Range(1, 1<<40),
 	))
 	props.TestingRun(t)
+}
+
+// TestJointLinearHighRate: the linear decoder trained jointly with its
+// encoder (random start, Adam, straight-through) on Gaussian data at
+// r in {1.5, 2, 4}, against the tight-frame value R(r) = (pi-2)/(pi-2+2r)
+// (THEORY.md 1(b), a conjecture for the optimum). The trained encoder is
+// scored by its exact population loss with the optimal linear decoder
+// (arcsine formula, THEORY.md 1 and 2: no Monte Carlo, no decoder noise), so
+//
+//	-margin <= L(B_trained) - R(r) <= 1.5 c(r)/d + margin,
+//
+// and, against a unit-norm tight frame built at the same d (alternating
+// projection, THEORY.md 1(b)), L(B_trained) - L(UNTF_d) <= margin. c(r) is
+// the tight frame's measured finite-d constant d (L(UNTF_d) - R(r)) (THEORY.md
+// 1(b): 0.029 at r = 1.5, 0.076 at r = 2; at r = 4 this test measured
+// 0.214 at d = 40, so the bound uses 0.22; the frame reproduces the other
+// two to 2 digits). The optimisation margin is 0.004: the trained encoder
+// was within +0.0001 of the same-d tight frame (below it at r = 2 and 4,
+// as THEORY.md 1(b) reports for GD at finite d), and a 2% error in the
+// loss is >= 0.0025 here. Planted bug caught: FreezeEncoder (the random
+// start stays; trained - R = +0.2 or more). A value below R(r) - margin would be a counterexample to
+// the conjecture at this d; none was found (see the logged values).
+func TestJointLinearHighRate(t *testing.T) {
+	d, steps := 40, 2000
+	if long() {
+		d, steps = 100, 4000
+	}
+	const margin = 0.004
+	cs := map[float64]float64{1.5: 0.029, 2: 0.076, 4: 0.22}
+	for _, r := range []float64{1.5, 2, 4} {
+		rng := rand.New(rand.NewPCG(uint64(10*r), 37))
+		p := prior.Gaussian{}
+		n := int(math.Round(r * float64(d)))
+		j, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, randomEncoder(rng, n, d), nil, p, rng, 4000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainJoint(t, j, p, rng, train.JointConfig{Steps: steps, Batch: 64, LR: 1e-3})
+		l, err := gaussianPopulationLoss(j.B)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := theory.GaussEquivalentLoss(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		untf, err := gaussianPopulationLoss(tightFrame(rng, n, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hi := 1.5*cs[r]/float64(d) + margin
+		t.Logf("r=%v d=%d: trained %.5f, tight frame %.5f (c = d (L - R) = %.3f), R(r) %.5f; trained - R %+.5f (allowed [%.4f, %.4f]), trained - frame %+.5f",
+			r, d, l, untf, float64(d)*(untf-want), want, l-want, -margin, hi, l-untf)
+		if l-want > hi || l-want < -margin || l-untf > margin {
+			t.Errorf("r=%v: trained linear autoencoder %.5f against (pi-2)/(pi-2+2r) = %.5f and the tight frame's %.5f", r, l, want, untf)
+		}
+	}
+}
+
+// gaussianPopulationLoss is the exact population loss of the encoder b
+// with its optimal linear decoder for Gaussian data (THEORY.md 1, 2:
+// C = (2/pi) arcsin(R), A* = E[x s^T] C^-1), from train.PopulationGrad.
+func gaussianPopulationLoss(b *mat.Dense[float64]) (float64, error) {
+	n, d := b.Rows, b.Cols
+	m := &model.Autoencoder[float64]{B: b, A: mat.New[float64](d, n)}
+	pg := train.NewPopulationGrad(d, n)
+	all := make([]int, d)
+	for i := range all {
+		all[i] = i
+	}
+	pg.Reset(m)
+	pg.AddMask(m, all, 1, 1)
+	if err := pg.OptimalDecoder(m.A); err != nil {
+		return 0, err
+	}
+	pg.Reset(m)
+	pg.AddMask(m, all, 1, 1)
+	return pg.Loss, nil
+}
+
+// tightFrame returns an n x d unit-norm tight frame (n > d): unit rows with
+// W^T W = (n/d) I, by alternating projection from a Haar frame (row
+// normalisation, then the polar factor scaled by sqrt(n/d), THEORY.md 1(b)),
+// 300 rounds.
+func tightFrame(rng *rand.Rand, n, d int) *mat.Dense[float64] {
+	b, err := train.HaarEncoder(rng, n, d)
+	if err != nil {
+		panic(err)
+	}
+	w := gmat.NewDense(n, d, b.Data)
+	var svd gmat.SVD
+	var u, v, q gmat.Dense
+	s := math.Sqrt(float64(n) / float64(d))
+	for range 300 {
+		svd.Factorize(w, gmat.SVDThin)
+		svd.UTo(&u)
+		svd.VTo(&v)
+		q.Mul(&u, v.T())
+		w.Scale(s, &q)
+		for i := range n {
+			row := w.RawRowView(i)
+			var nr float64
+			for _, x := range row {
+				nr += x * x
+			}
+			for k := range row {
+				row[k] /= math.Sqrt(nr)
+			}
+		}
+	}
+	out := mat.New[float64](n, d)
+	for i := range n {
+		copy(out.Row(i), w.RawRowView(i))
+	}
+	return out
 }
