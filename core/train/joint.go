@@ -232,6 +232,7 @@ func TrainJoint(ctx context.Context, j *model.Joint, p prior.Prior, rng *rand.Ra
 	if err := validate(0); err != nil {
 		return fit, err
 	}
+	since = 0
 	fit.TrainLoss = make([]float64, 0, cfg.Steps)
 	for step := 1; step <= cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
