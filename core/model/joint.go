@@ -96,7 +96,13 @@ func NewJointShallow(b, a *mat.Dense[float64], f LearnedDenoiser) (*Joint, error
 // NewJointUnrolled returns T = layers unrolled VAMP layers for the prior ch
 // at Theta = 0 (the fixed algorithm). tied: the layers use the encoder B;
 // otherwise their matrix starts as a copy of B and is learned on its own.
-// VAMP's output module needs n <= d (THEORY.md 11.6).
+// VAMP's output module needs n <= d (THEORY.md 11.6): it averages the
+// posterior variance of w = O x over d coordinates, n observed and d - n
+// flat, which assumes orthonormal rows. Forced onto a Haar frame with n > d
+// (unit rows, BG(0.1), d = 200, Theta = 0) it still runs at r = 1.25
+// (layer-2 MSE 0.113 against 0.116 at r = 1), diverges at r = 1.5 (layer 2:
+// 0.99) and fails at layer 1 for r > pi/2, where v_w = 1 - 2r/pi < 0. A
+// column-orthogonal output module is not implemented.
 func NewJointUnrolled(b *mat.Dense[float64], ch prior.Channel, layers int, tied bool) (*Joint, error) {
 	if b == nil {
 		return nil, errors.New("model: nil encoder")
