@@ -139,7 +139,7 @@ func parseTheoryFlags(sub string, args []string, stderr io.Writer) (theoryFlags,
 
 func theoryGauss(f theoryFlags, res *theoryResult) (err error) {
 	res.Value, err = theory.GaussEquivalentLoss(f.rate)
-	res.Section = "THEORY.md 1"
+	res.Section = "docs/THEORY.md 1"
 	res.Formula = "1 - 2r/pi (r <= 1); (pi-2)/(pi-2+2r) (r > 1)"
 	if theory.IsConjecture(f.rate) {
 		res.Conjecture = true
@@ -159,7 +159,7 @@ func theoryDenoiser(f theoryFlags, res *theoryResult) (err error) {
 	}
 	res.Formula = map[theory.Encoder]string{theory.Haar: "mmse_P(2r/(pi - 2r))", theory.IIDGaussian: "mmse_P(2r/pi)"}[f.enc]
 	res.SNR = &snr
-	res.Section = "THEORY.md 5"
+	res.Section = "docs/THEORY.md 5"
 	res.Value, err = theory.DenoiserLoss(f.p, f.rate, f.enc)
 	return err
 }
@@ -174,7 +174,7 @@ func theoryPhase(f theoryFlags, res *theoryResult) error {
 	if ph.IdentityPlusOne < ph.Rotation {
 		res.Value, res.Winner = ph.IdentityPlusOne, "identity"
 	}
-	res.Section = "THEORY.md 4.1"
+	res.Section = "docs/THEORY.md 4.1"
 	res.Formula = "identity: 1 - (E|x|)^2 (symmetric decoder or fair ties), 1 - (E|x|)^2/(1-q^2) (sign(0)=+1, affine); rotation: 1 - 2/pi"
 	res.Note = "value: the better structure with sign(0) = +1 and the best affine decoder"
 	if _, sr := f.p.(prior.SparseRademacher); sr {
@@ -198,7 +198,7 @@ func theorySE(f theoryFlags, res *theoryResult) error {
 	}
 	res.Value, res.Trajectory, res.Iterations = se.FixedPoint, se.Trajectory, se.Iterations
 	res.FixedPoint, res.InformedFixedPoint = &se.FixedPoint, &se.Informed
-	res.Section = "THEORY.md 7, 8"
+	res.Section = "docs/THEORY.md 7, 8"
 	res.Formula = map[theory.Encoder]string{
 		theory.Haar:        "gw = 1/mmse(gx) - gx, gx' = gw r I(sqrt(gw-1))/(1 - r I(sqrt(gw-1))), MSE = mmse(gx)",
 		theory.IIDGaussian: "mhat = (r/V) I(sqrt((1-V)/V)), V' = mmse(mhat)",
