@@ -71,11 +71,16 @@ func jointNetwork(kind string, p prior.Prior, d, n, layers int, rng *rand.Rand) 
 // h^2 |L”'|/6 ~ 1e-10 and the rounding error of the loss (N d terms,
 // relative ~1e-16 sqrt(N d)) over h is ~1e-11; the measured largest
 // |fd - g| over all cases is ~1e-9 (the relative part covers Theta's
-// O(1) derivatives). A kink of the surrogate (|z| = 1 for clip), of the
-// spline (a knot) or of the soft threshold inside [w - h, w + h] would
-// break the check; with h = 1e-5 that has probability ~1e-4 per check, and
-// the seeds are pinned. Planted bugs caught: dropping the a-term of dL/dy
-// in UnrolledVAMP.Backward, a 2% error in the spline's f'(v).
+// O(1) derivatives). A kink of the relaxed network (|z| = 1 for clip, a
+// spline knot, the soft threshold) between w - h and w + h spoils a
+// central difference (about 10% of cases touch one at h = 1e-5, most of
+// them harmlessly), so a derivative passes at the first of h, h/10, h/100
+// that agrees (rounding at h/100 is ~1e-8, still below the bound); a real
+// error fails at all three, and more than 2% of derivatives needing the
+// smaller steps fails the test. Planted bugs caught: dropping the a-term
+// of dL/dy in UnrolledVAMP.Backward, dropping the p = B q term of dL/dB,
+// a 2% error in the spline's f'(v), a 2% error in the soft threshold's
+// d/dtheta.
 func TestJointGradient(t *testing.T) {
 	params := gopter.DefaultTestParametersWithSeed(20261130)
 	params.MinSuccessfulTests = 10
@@ -84,10 +89,11 @@ func TestJointGradient(t *testing.T) {
 	}
 	props := gopter.NewProperties(params)
 	var worst float64
+	var checked, retried int
 	props.Property("backward = central differences of the relaxed loss", prop.ForAll(
 		func(pp, r float64, tanh bool, seed uint64) string {
 			for _, name := range jointKinds {
-				if msg := checkJointGradient(name, pp, r, tanh, seed, &worst); msg != "" {
+				if msg := checkJointGradient(name, pp, r, tanh, seed, &worst, &checked, &retried); msg != "" {
 					return msg
 				}
 			}
@@ -96,12 +102,17 @@ func TestJointGradient(t *testing.T) {
 		gen.Float64Range(0.1, 0.6), gen.Float64Range(0.25, 1), gen.Bool(), gen.UInt64Range(1, 1<<40),
 	))
 	props.TestingRun(t)
-	t.Logf("largest |central difference - backward| = %.3g", worst)
+	t.Logf("%d partial derivatives, %d needed a smaller step (a kink), largest |central difference - backward| = %.3g", checked, retried, worst)
+	// Kinks are rare: more than 2% of the checks needing a smaller step
+	// would mean the backward pass differs from the forward at many points.
+	if retried*50 > checked {
+		t.Errorf("%d of %d derivatives needed a smaller step", retried, checked)
+	}
 }
 
 // checkJointGradient is one case of TestJointGradient; it raises *worst to
 // the largest discrepancy seen.
-func checkJointGradient(name string, pp, r float64, tanh bool, seed uint64, worst *float64) string {
+func checkJointGradient(name string, pp, r float64, tanh bool, seed uint64, worst *float64, checked, retried *int) string {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	p := prior.BernoulliGaussian{P: pp}
 	const d, N, layers = 24, 5, 3
@@ -143,17 +154,30 @@ func checkJointGradient(name string, pp, r float64, tanh bool, seed uint64, wors
 			if !gr.Matrix {
 				h = 1e-5 * max(math.Abs(w), 0.1)
 			}
-			gr.W[i] = w + h
-			lp := loss()
-			gr.W[i] = w - h
-			lm := loss()
-			gr.W[i] = w
-			fd := (lp - lm) / (2 * h)
-			*worst = max(*worst, math.Abs(fd-gr.G[i]))
-			if math.Abs(fd-gr.G[i]) > 1e-7+1e-5*math.Abs(gr.G[i]) {
+			// A kink of the relaxed network (clip at |z| = 1, a spline knot,
+			// the soft threshold) inside [w - h, w + h] spoils the central
+			// difference; a real error does not go away with h. So the
+			// check passes at the first of h, h/10, h/100 that agrees.
+			var fd float64
+			ok := false
+			for try := 0; try < 3 && !ok; try, h = try+1, h/10 {
+				gr.W[i] = w + h
+				lp := loss()
+				gr.W[i] = w - h
+				lm := loss()
+				gr.W[i] = w
+				fd = (lp - lm) / (2 * h)
+				ok = math.Abs(fd-gr.G[i]) <= 1e-7+1e-5*math.Abs(gr.G[i])
+				if ok && try > 0 {
+					*retried++
+				}
+			}
+			if !ok {
 				return fmt.Sprintf("%s, %s, n = %d, tanh %v: %s[%d] backward %.10g, central difference %.10g",
 					name, p.Name(), n, tanh, gr.Name, i, gr.G[i], fd)
 			}
+			*worst = max(*worst, math.Abs(fd-gr.G[i]))
+			*checked++
 		}
 	}
 	return ""
