@@ -41,6 +41,7 @@ var registry = []Experiment{
 	learnedExperiment,
 	encodersExperiment,
 	layersExperiment,
+	jointExperiment,
 }
 
 // Experiments returns the registry (a copy), in report order.
