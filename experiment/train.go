@@ -38,6 +38,12 @@ type TrainSpec struct {
 	Decoder      Decoder
 	Layers       int // unrolled: layers T >= 1
 	DecoderSteps int // unrolled: Adam steps of the decoder factors >= 1
+	// Joint training (Trainer Joint, or a learned encoder under a nonlinear
+	// decoder): where it starts, the shallow decoder's denoiser ("spline"
+	// or "soft"), and whether the unrolled layers learn their own matrix.
+	Start    JointStart
+	Denoiser string
+	Untied   bool
 	// Progress, if set, receives training progress.
 	Progress train.Progress
 }
@@ -55,8 +61,12 @@ func (s TrainSpec) Validate() error {
 		return err
 	}
 	switch {
-	case s.Trainer != Population && s.Trainer != SGD:
-		return fieldErr("trainer", "%v, want population or sgd", s.Trainer)
+	case s.Trainer != Population && s.Trainer != SGD && s.Trainer != Joint:
+		return fieldErr("trainer", "%v, want population, sgd or joint", s.Trainer)
+	case s.Denoiser != "" && s.Denoiser != "spline" && s.Denoiser != "soft":
+		return fieldErr("denoiser", "%q, want spline or soft", s.Denoiser)
+	case s.Start < StartHaar || s.Start > StartLinear:
+		return fieldErr("start", "%v, want haar, random or linear", s.Start)
 	case s.Steps < 0:
 		return fieldErr("steps", "%d, want >= 0", s.Steps)
 	case s.Masks < 0:
@@ -70,7 +80,9 @@ func (s TrainSpec) Validate() error {
 	case s.Decoder == Unrolled && s.DecoderSteps < 1:
 		return fieldErr("decoder-steps", "%d, want >= 1", s.DecoderSteps)
 	}
-	if s.Encoder == Haar || s.Decoder.Nonlinear() {
+	// A jointly trained shallow decoder takes any rate (its encoder starts
+	// as a Haar frame for r > 1); the others need orthonormal rows.
+	if s.Encoder == Haar || s.Decoder == Unrolled || (s.Decoder == Denoiser && !s.joint()) {
 		what := "the haar encoder"
 		if s.Decoder.Nonlinear() {
 			what = "the " + s.Decoder.String() + " decoder"
@@ -79,7 +91,7 @@ func (s TrainSpec) Validate() error {
 			return fieldErr("rate", "%v", err)
 		}
 	}
-	if _, sr := s.Prior.(prior.SparseRademacher); sr && s.Trainer == Population && s.Encoder == Learned {
+	if _, sr := s.Prior.(prior.SparseRademacher); sr && s.Trainer == Population && s.Encoder == Learned && !s.joint() {
 		return fieldErr("trainer", "population needs a gaussian or bg prior (x is Gaussian given its support); use sgd for %s", s.Prior.Name())
 	}
 	return nil
@@ -121,6 +133,8 @@ type TrainResult struct {
 	// Trajectory is the unrolled decoder's loss after each layer with its
 	// state-evolution prediction for VAMP (THEORY.md 7.2).
 	Trajectory []LayerLoss `json:"trajectory,omitempty"`
+	// Curve is the held-out learning curve of joint training.
+	Curve *JointCurve `json:"curve,omitempty"`
 
 	Model *model.Autoencoder[float64] `json:"-"`
 }
@@ -132,12 +146,16 @@ type LayerLoss struct {
 }
 
 // Train trains one model from B ~ N(0, 1/d), A = 0 (or takes a Haar
-// encoder), measures its linear loss on Samples fresh signals (float64,
+// encoder; a joint spec, see TrainSpec, is trained end to end by
+// trainJoint instead), measures its linear loss on Samples fresh signals (float64,
 // control variate ||x||^2/d) and, for a nonlinear decoder, fits and
 // measures that decoder on top of the encoder.
 func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	if err := s.Validate(); err != nil {
 		return TrainResult{}, err
+	}
+	if s.joint() {
+		return trainJoint(ctx, s)
 	}
 	start := time.Now()
 	m, steps, err := trainEncoder(ctx, s)

@@ -35,6 +35,9 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--dim", "100000000"}, "-dim"},
 		{[]string{"--rate", "1e300", "--dim", "100"}, "-rate"},
 		{[]string{"--prior", "bg:1e-300"}, "-prior"},
+		{[]string{"--decoder", "denoiser", "--encoder", "learned", "--start", "foo"}, "-start"},
+		{[]string{"--decoder", "denoiser", "--encoder", "learned", "--denoiser", "cubic"}, "-denoiser"},
+		{[]string{"--decoder", "unrolled", "--encoder", "learned", "--rate", "1.5"}, "-rate"},
 	} {
 		code, _, stderr := runCLI(append([]string{"train"}, c.args...)...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -69,6 +72,30 @@ func TestTrainJSON(t *testing.T) {
 	// false-failure rate 6e-7.
 	if d := loss - pred; d > 5*se || d < -5*se {
 		t.Errorf("loss %.5f ± %.5f, prediction %.5f: gap %.1f se", loss, se, pred, d/se)
+	}
+}
+
+// TestTrainJoint: --decoder unrolled --encoder learned trains the network
+// jointly (trainer "joint") and reports the learning curve and the
+// per-layer trajectory beside the state evolution.
+func TestTrainJoint(t *testing.T) {
+	code, stdout, stderr := runCLI("train", "--prior", "bg:0.3", "--rate", "1", "--dim", "40", "--decoder", "unrolled", "--layers", "2",
+		"--encoder", "learned", "--steps", "20", "--samples", "400", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Trainer    string `json:"trainer"`
+		Trajectory []any  `json:"trajectory"`
+		Curve      struct {
+			Steps []int `json:"steps"`
+		} `json:"curve"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
+	}
+	if got.Trainer != "joint" || len(got.Trajectory) != 2 || len(got.Curve.Steps) == 0 {
+		t.Errorf("joint run: %s", stdout)
 	}
 }
 
