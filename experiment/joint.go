@@ -296,17 +296,16 @@ func encoderChannel(b, x *mat.Dense[float64], r float64) JointChannel {
 // differences by their mean over seeds, with se sqrt(sum se^2)/k (the
 // seeds are independent).
 type jointSummary struct {
-	prior              string
-	rate               float64
-	mmse, haar, joint  Measured
-	vsHaar             Paired
-	haarEnc, jointEnc  JointChannel
-	fixed, unr         []Measured
-	unrGain            []Paired
-	fixedPoint         float64
-	seeds              int
-	curve              JointCurve
-	unrolledCurveFinal []float64
+	prior             string
+	rate              float64
+	mmse, haar, joint Measured
+	vsHaar            Paired
+	haarEnc, jointEnc JointChannel
+	fixed, unr        []Measured
+	unrGain           []Paired
+	fixedPoint        float64
+	seeds             int
+	curve             JointCurve
 }
 
 func avgMeasured(ms []Measured) Measured {
