@@ -444,11 +444,17 @@ func jointReport(c JointConfig, sums []jointSummary) string {
 // jointVerdict states, from the measurements, whether joint training helps
 // or hurts against the Haar encoder (a paired difference beyond 3 se).
 func jointVerdict(sums []jointSummary) string {
-	var better, worse, tie, ubetter, uworse, utie int
+	var better, worse, tie, flatter, quieter, ubetter, uworse, utie int
 	for _, s := range sums {
 		switch {
 		case s.vsHaar.Mean < -3*s.vsHaar.StdErr:
 			better++
+			if s.jointEnc.S4d < s.haarEnc.S4d {
+				flatter++
+			}
+			if s.jointEnc.NoiseOff < s.haarEnc.NoiseOff {
+				quieter++
+			}
 		case s.vsHaar.Mean > 3*s.vsHaar.StdErr:
 			worse++
 		default:
@@ -466,11 +472,12 @@ func jointVerdict(sums []jointSummary) string {
 		}
 	}
 	return fmt.Sprintf("Verdict (paired differences beyond 3 se): the jointly trained shallow network, from a random start, is better than "+
-		"the Haar encoder with the same spline decoder in %d of %d (prior, r), worse in %d, indistinguishable in %d; the jointly "+
-		"trained unrolled decoders beat fixed VAMP on their Haar start in %d of %d (prior, r, T), lose in %d, tie in %d. "+
-		"Where the joint shallow network wins it does so with flatter rows (smaller S4·d, hence a smaller finite-d offset, "+
-		"THEORY.md 3); where it loses, training from a random start has not reached the Haar encoder within the step budget.",
-		better, len(sums), worse, tie, ubetter, ubetter+uworse+utie, uworse, utie)
+		"the Haar encoder with the same spline decoder in %d of %d (prior, r), worse in %d, indistinguishable in %d; of its wins, %d "+
+		"come with flatter rows than Haar (smaller S4·d, so a smaller finite-d offset, THEORY.md 3) and %d with less channel noise "+
+		"off the support of x than Haar rows have. The jointly trained unrolled decoders beat fixed VAMP on their Haar start in %d of "+
+		"%d (prior, r, T), lose in %d, tie in %d. Losses against Haar mean that training from a random start has not reached the "+
+		"Haar encoder within the step budget.",
+		better, len(sums), worse, tie, flatter, quieter, ubetter, ubetter+uworse+utie, uworse, utie)
 }
 
 // plotJoint draws the seed-averaged learning curves of the joint shallow
