@@ -509,6 +509,16 @@ func plotJoint(c JointConfig, sums []jointSummary, path string) error {
 		pl.Add(l, h)
 		pl.Legend.Add(fmt.Sprintf("%s r=%g", s.prior, s.rate), l)
 	}
+	// Head-room above the curves for the legend.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range sums {
+		for _, v := range append(s.curve.Loss, s.haar.Loss) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	if hi > lo {
+		pl.Y.Max = hi + 0.35*(hi-lo)
+	}
 	pl.Legend.Top = true
 	return output.WritePlot(pl, 7*vg.Inch, 5*vg.Inch, path)
 }
