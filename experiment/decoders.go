@@ -47,12 +47,21 @@ func DecodersPaper() DecodersConfig {
 	return c
 }
 
-var decodersExperiment = define("decoders", "linear, denoiser and VAMP decoders on a Haar encoder against their predictions",
-	DecodersDefaults, DecodersPaper,
-	func(c DecodersConfig) string {
+// DecodersSmoke is the tiny scale (--scale smoke).
+func DecodersSmoke() DecodersConfig {
+	c := DecodersDefaults()
+	c.Dim, c.Matrices, c.Signals, c.Layers, c.Rates = 60, 1, 16, []int{2, 3}, []float64{0.5, 1}
+	return c
+}
+
+var decodersExperiment = define(parts[DecodersConfig, DecodersPoint, []DecodersPoint]{
+	name: "decoders", summary: "linear, denoiser and VAMP decoders on a Haar encoder against their predictions", weight: 20,
+	config: scaled(DecodersDefaults, DecodersPaper, DecodersSmoke),
+	banner: func(c DecodersConfig) string {
 		return fmt.Sprintf("linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points", c.Dim, len(c.Priors)*len(c.Rates))
 	},
-	RunDecoders, WriteDecoders)
+	units: decodersUnits, assemble: same[DecodersConfig, DecodersPoint], write: WriteDecoders,
+})
 
 // LayerMeasured is the loss of the T-layer message-passing decoder.
 type LayerMeasured struct {
@@ -98,6 +107,15 @@ func (c DecodersConfig) validate() error {
 // shallow decoder with the MMSE denoiser and VAMP with each number of
 // layers on the same Haar encoders and signals, next to their predictions.
 func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error) {
+	us, err := decodersUnits(c)
+	if err != nil {
+		return nil, err
+	}
+	return runUnits(ctx, c.Run, us)
+}
+
+// decodersUnits lists the (prior, rate) points.
+func decodersUnits(c DecodersConfig) ([]unit[DecodersPoint], error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -113,7 +131,7 @@ func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error)
 			})
 		}
 	}
-	return runUnits(ctx, c.Run, units)
+	return units, nil
 }
 
 // DecodersPointRun measures one (prior, rate) point.

@@ -39,12 +39,21 @@ func SparsityPaper() SparsityConfig {
 	return c
 }
 
-var sparsityExperiment = define("sparsity", "linear decoder on BG(p) ignores sparsity (population GD)",
-	SparsityDefaults, SparsityPaper,
-	func(c SparsityConfig) string {
+// SparsitySmoke is the tiny scale (--scale smoke).
+func SparsitySmoke() SparsityConfig {
+	c := SparsityDefaults()
+	c.Dim, c.Steps, c.Samples, c.Ps, c.Rates = 24, 30, 500, []float64{0.3, 1}, []float64{0.5, 1}
+	return c
+}
+
+var sparsityExperiment = define(parts[SparsityConfig, SparsityPoint, []SparsityPoint]{
+	name: "sparsity", summary: "linear decoder on BG(p) ignores sparsity (population GD)", weight: 120,
+	config: scaled(SparsityDefaults, SparsityPaper, SparsitySmoke),
+	banner: func(c SparsityConfig) string {
 		return fmt.Sprintf("linear decoder on BG(p), d = %d, %d points", c.Dim, len(c.Ps)*len(c.Rates))
 	},
-	RunSparsity, WriteSparsity)
+	units: sparsityUnits, assemble: same[SparsityConfig, SparsityPoint], write: WriteSparsity,
+})
 
 // SparsityPoint is one trained model of the grid and its predictions.
 type SparsityPoint struct {
@@ -110,6 +119,15 @@ func pointSeed(seed uint64, p, r float64, d int) uint64 {
 // RunSparsity runs the grid Rates x Ps (rates outer) on c.Workers workers,
 // caching each finished point, and returns the points in grid order.
 func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error) {
+	us, err := sparsityUnits(c)
+	if err != nil {
+		return nil, err
+	}
+	return runUnits(ctx, c.Run, us)
+}
+
+// sparsityUnits lists the grid's points, rates outer.
+func sparsityUnits(c SparsityConfig) ([]unit[SparsityPoint], error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -130,5 +148,5 @@ func RunSparsity(ctx context.Context, c SparsityConfig) ([]SparsityPoint, error)
 			})
 		}
 	}
-	return runUnits(ctx, c.Run, units)
+	return units, nil
 }
