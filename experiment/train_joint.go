@@ -14,10 +14,10 @@ import (
 	"github.com/seed05b1c944/onebit/theory"
 )
 
-// joint reports whether s trains encoder and decoder together: the Joint
-// trainer, or a learned encoder under a nonlinear decoder.
+// joint reports whether s trains encoder and decoder together: a learned
+// encoder with the Joint trainer or under a nonlinear decoder.
 func (s TrainSpec) joint() bool {
-	return s.Trainer == Joint || (s.Encoder == Learned && s.Decoder.Nonlinear())
+	return s.Encoder == Learned && (s.Trainer == Joint || s.Decoder.Nonlinear())
 }
 
 // jointValSignals is the size of the held-out set for early stopping.

@@ -190,7 +190,7 @@ func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 				usage()
 				return nil, flag.ErrHelp
 			}
-			return nil, usagef("%v", err)
+			return nil, usageError{singleDash.ReplaceAllString(err.Error(), "$1--$2")}
 		}
 		args = fset.Args()
 		if len(args) == 0 {
