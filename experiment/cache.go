@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/seed05b1c944/onebit/internal/output"
 )
 
 // buildID identifies the running binary (a hash of its executable file), so
@@ -44,7 +45,7 @@ func (c cache) path(key string) string {
 
 // load reads unit key into v and reports whether it was there.
 func (c cache) load(key string, v any) (bool, error) {
-	err := readJSON(c.path(key), v)
+	err := output.ReadJSON(c.path(key), v)
 	switch {
 	case err == nil:
 		return true, nil
@@ -55,31 +56,11 @@ func (c cache) load(key string, v any) (bool, error) {
 }
 
 // store writes unit key.
-func (c cache) store(key string, v any) error { return WriteJSON(c.path(key), v) }
+func (c cache) store(key string, v any) error { return output.WriteJSON(c.path(key), v) }
 
 // interrupted wraps a context error with where the finished units are.
 func (c cache) interrupted(err error) error {
 	return fmt.Errorf("experiment: interrupted; finished units are cached in %s, rerun the same command to resume: %w", string(c), err)
-}
-
-// cachedUnit returns unit key from the cache, or computes, stores and
-// returns it. A cancelled ctx is reported with the resume hint.
-func cachedUnit[T any](ctx context.Context, c cache, key string, compute func() (T, error)) (T, error) {
-	var v T
-	if ok, err := c.load(key, &v); err != nil || ok {
-		return v, err
-	}
-	if err := ctx.Err(); err != nil {
-		return v, c.interrupted(err)
-	}
-	v, err := compute()
-	if err != nil {
-		if ctx.Err() != nil {
-			return v, c.interrupted(err)
-		}
-		return v, err
-	}
-	return v, c.store(key, v)
 }
 
 // intsKey spells a list of integers for a cache key, e.g. "2_5_10".

@@ -7,14 +7,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/seed05b1c944/onebit/internal/output"
 )
 
-// ReportSections lists, in order, the experiment directories under the
-// results root whose report.md fragments make up REPORT.md.
-var ReportSections = []string{"sparsity", "decoders", "learned", "encoders", "layers", "bench"}
+// reportSections lists, in order, the directories under the results root
+// whose report.md fragments make up REPORT.md: every experiment of the
+// registry, then the benchmark history.
+func reportSections() []string { return append(Names(), "bench") }
 
 // AssembleReport writes root/REPORT.md from the fragments root/<section>/report.md
-// that exist, rewriting relative links so they resolve from root.
+// that exist.
 func AssembleReport(root string) error {
 	var b strings.Builder
 	b.WriteString("# onebit results\n\n")
@@ -22,7 +25,7 @@ func AssembleReport(root string) error {
 		"the prediction with its source in THEORY.md, the measurement with its standard error, and the figure. " +
 		"Raw numbers are in the CSV and JSON files beside each figure.\n\n")
 	n := 0
-	for _, s := range ReportSections {
+	for _, s := range reportSections() {
 		frag, err := os.ReadFile(filepath.Join(root, s, "report.md"))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -37,5 +40,5 @@ func AssembleReport(root string) error {
 	if n == 0 {
 		return fmt.Errorf("experiment: no report fragments under %s", root)
 	}
-	return WriteFileAtomic(filepath.Join(root, "REPORT.md"), []byte(b.String()))
+	return output.WriteText(filepath.Join(root, "REPORT.md"), b.String())
 }

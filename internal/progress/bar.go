@@ -1,4 +1,3 @@
-// Package progress draws a one-line progress bar on a terminal stream.
 package progress
 
 import (
