@@ -41,6 +41,7 @@ var registry = []Experiment{
 	learnedExperiment,
 	encodersExperiment,
 	layersExperiment,
+	phaseExperiment,
 }
 
 // Experiments returns the registry (a copy), in report order.

@@ -117,7 +117,7 @@ func PhaseCandidates(p prior.Prior, opt PhaseOptions) (PhaseReport, error) {
 			if err != nil {
 				return rep, err
 			}
-			method := "enumeration, exact (every generic angle)"
+			method := "enumeration per block, quadrature over the rotation angle"
 			if h.MonteCarlo {
 				method = fmt.Sprintf("enumeration per block, Monte Carlo over %d Haar blocks", h.Rotations)
 			}
@@ -186,8 +186,8 @@ func PhaseCandidates(p prior.Prior, opt PhaseOptions) (PhaseReport, error) {
 }
 
 // phaseCritical returns the critical p of SR(p) (closed forms, and at finite
-// d the bisection of the exact identity against the Edgeworth rotation);
-// none for other priors.
+// d the bisection of the exact identity against the Edgeworth rotation, if
+// they cross); none for other priors.
 func phaseCritical(p prior.Prior, d int) ([]PhaseCritical, error) {
 	if !strings.HasPrefix(p.Name(), "sr:") {
 		return nil, nil
@@ -197,11 +197,11 @@ func phaseCritical(p prior.Prior, d int) ([]PhaseCritical, error) {
 		{Convention: ConventionPlus1, P: CriticalSR(PlusOne, Affine)},
 	}
 	if d > 0 {
-		pc, err := CriticalSRFiniteD(d)
-		if err != nil {
-			return out, err
+		// At small d the finite-d identity and rotation need not cross on
+		// [0.05, 1]; then there is no finite-d critical p to report.
+		if pc, err := CriticalSRFiniteD(d); err == nil {
+			out = append(out, PhaseCritical{Convention: ConventionPlus1, Dim: d, P: pc})
 		}
-		out = append(out, PhaseCritical{Convention: ConventionPlus1, Dim: d, P: pc})
 	}
 	return out, nil
 }

@@ -119,6 +119,7 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 		fmt.Fprintf(w, "%s decoder; linear decoder on the same encoder: %.5f\n", res.Decoder, res.LinearLoss)
 	}
 	fmt.Fprintf(w, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, spec.Samples)
+	fmt.Fprintf(w, "encoder     identity-ness %.3f, participation ratio %.2f, distinct argmax columns %d (THEORY.md 4.3)\n", res.Identity, res.Participation, res.Distinct)
 	note := "(d -> infinity, THEORY.md 1)"
 	switch {
 	case res.Decoder == experiment.Denoiser:
