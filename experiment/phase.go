@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
@@ -78,15 +79,20 @@ type PhaseTheory struct {
 
 // PhaseRow is one trained encoder.
 type PhaseRow struct {
-	Prior         string      `json:"prior"`
-	Family        string      `json:"family"` // sr or bg
-	P             float64     `json:"p"`
-	Dim           int         `json:"dim"`
-	Recipe        string      `json:"recipe"`
-	Steps         int         `json:"steps"`
-	Seed          int         `json:"seed"`
-	Loss          float64     `json:"loss"` // refitted decoder with bias, held-out signals
-	StdErr        float64     `json:"stderr"`
+	Prior  string  `json:"prior"`
+	Family string  `json:"family"` // sr or bg
+	P      float64 `json:"p"`
+	Dim    int     `json:"dim"`
+	Recipe string  `json:"recipe"`
+	Steps  int     `json:"steps"`
+	Seed   int     `json:"seed"`
+	Loss   float64 `json:"loss"` // refitted decoder with bias, held-out signals
+	StdErr float64 `json:"stderr"`
+	// LossSnapped is the refitted loss (with bias) of the encoder snapped
+	// to its row-wise argmax, sign(W_ij) e_j: the exact signed permutation
+	// when Distinct = d, whose ties at x_i = 0 are broken by sign(0) = +1
+	// rather than by the trained encoder's small off-diagonal weights.
+	LossSnapped   float64     `json:"loss_snapped"`
 	LossNoBias    float64     `json:"loss_no_bias"`
 	StdErrNoBias  float64     `json:"stderr_no_bias"`
 	Identity      float64     `json:"identity"`
@@ -241,6 +247,25 @@ func phaseUnit(ctx context.Context, p prior.Prior, rec train.Recipe, steps, seed
 			row.LossNoBias, row.StdErrNoBias = est.Mean, est.StdErr
 		}
 	}
+	snap := mat.New[float64](c.Dim, c.Dim)
+	for i := range c.Dim {
+		j, v := 0, 0.0
+		for k, w := range b.Row(i) {
+			if math.Abs(w) > math.Abs(v) {
+				j, v = k, w
+			}
+		}
+		snap.Set(i, j, math.Copysign(1, v))
+	}
+	f, err := train.RefitDecoder(snap, p, rng, c.FitSignals, true)
+	if err != nil {
+		return PhaseRow{}, err
+	}
+	est, err := f.Loss(snap, p, rng, c.TestSignals)
+	if err != nil {
+		return PhaseRow{}, err
+	}
+	row.LossSnapped = est.Mean
 	if keepW {
 		row.AbsW = make([]float64, c.Dim*c.Dim)
 		for i := range c.Dim {
