@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
+.PHONY: test-slurm test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
 
 build:
 	$(GO) build ./...
@@ -48,3 +48,8 @@ bench-record:
 ## reproduce: run the experiments on the small built-in defaults, write results/
 reproduce:
 	$(GO) run ./cmd/onebit reproduce
+
+## test-slurm: set up a single-node Slurm cluster here (slurm-wlm, munge; needs root) and run the job-array test
+test-slurm:
+	deploy/slurm/local-cluster.sh
+	ONEBIT_SLURM=1 $(GO) test -count=1 -run TestSlurmJobArray -v ./cmd/onebit

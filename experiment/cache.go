@@ -3,6 +3,7 @@ package experiment
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,13 +47,18 @@ func (c cache) path(key string) string {
 // load reads unit key into v and reports whether it was there.
 func (c cache) load(key string, v any) (bool, error) {
 	err := output.ReadJSON(c.path(key), v)
+	var syntax *json.SyntaxError
 	switch {
 	case err == nil:
 		return true, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
+	case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF):
+		// A damaged unit (files are written atomically, so only something
+		// outside onebit truncates one) is recomputed and overwritten.
+		return false, nil
 	}
-	return false, fmt.Errorf("experiment: cache %s: %w", c.path(key), err)
+	return false, fmt.Errorf("experiment: cache %s: %w (remove it to recompute the unit)", c.path(key), err)
 }
 
 // store writes unit key.

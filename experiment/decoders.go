@@ -47,12 +47,21 @@ func DecodersPaper() DecodersConfig {
 	return c
 }
 
-var decodersExperiment = define("decoders", "linear, denoiser and VAMP decoders on a Haar encoder against their predictions",
-	DecodersDefaults, DecodersPaper,
-	func(c DecodersConfig) string {
+// DecodersSmoke is the tiny scale (--scale smoke).
+func DecodersSmoke() DecodersConfig {
+	c := DecodersDefaults()
+	c.Dim, c.Matrices, c.Signals, c.Layers, c.Rates = 60, 1, 16, []int{2, 3}, []float64{0.5, 1}
+	return c
+}
+
+var decodersExperiment = define(parts[DecodersConfig, DecodersPoint, []DecodersPoint]{
+	name: "decoders", summary: "linear, denoiser and VAMP decoders on a Haar encoder against their predictions", weight: 20,
+	config: scaled(DecodersDefaults, DecodersPaper, DecodersSmoke),
+	banner: func(c DecodersConfig) string {
 		return fmt.Sprintf("linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points", c.Dim, len(c.Priors)*len(c.Rates))
 	},
-	RunDecoders, WriteDecoders)
+	units: decodersUnits, assemble: same[DecodersConfig, DecodersPoint], write: WriteDecoders, claims: decodersClaims,
+})
 
 // LayerMeasured is the loss of the T-layer message-passing decoder.
 type LayerMeasured struct {
@@ -98,6 +107,15 @@ func (c DecodersConfig) validate() error {
 // shallow decoder with the MMSE denoiser and VAMP with each number of
 // layers on the same Haar encoders and signals, next to their predictions.
 func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error) {
+	us, err := decodersUnits(c)
+	if err != nil {
+		return nil, err
+	}
+	return runUnits(ctx, c.Run, us)
+}
+
+// decodersUnits lists the (prior, rate) points.
+func decodersUnits(c DecodersConfig) ([]unit[DecodersPoint], error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -113,7 +131,7 @@ func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error)
 			})
 		}
 	}
-	return runUnits(ctx, c.Run, units)
+	return units, nil
 }
 
 // DecodersPointRun measures one (prior, rate) point.
@@ -193,4 +211,21 @@ func (ls *decoderLosses) add(c DecodersConfig, p prior.Prior, size model.Size, i
 		ls.vamp[t] = append(ls.vamp[t], res.MSE[t]...)
 	}
 	return nil
+}
+
+// decodersClaims: at the largest rate of each prior, the denoiser reaches
+// mmse(2r/(pi - 2r)) and the deepest VAMP its state evolution, each up to
+// its finite-d excess (THEORY.md 5, 7.2, 10).
+func decodersClaims(c DecodersConfig, pts []DecodersPoint) []Claim {
+	var out []Claim
+	for i, p := range c.Priors {
+		pt := pts[(i+1)*len(c.Rates)-1]
+		deep := pt.MultiLayer[len(pt.MultiLayer)-1]
+		out = append(out,
+			Claim{Claim: fmt.Sprintf("a denoiser beats linear: %s, r = %.3g, shallow + MMSE denoiser reaches mmse(2r/(pi-2r))", p.Name(), pt.Rate),
+				Source: "THEORY.md 5", Measured: pt.Denoiser, Dim: pt.Dim, Seeds: c.Matrices, Allowance: allowance("denoiser", p.Prior, pt.Rate, pt.Dim)},
+			Claim{Claim: fmt.Sprintf("depth beats a denoiser: %s, r = %.3g, VAMP with T = %d layers follows its state evolution", p.Name(), pt.Rate, deep.Layers),
+				Source: "THEORY.md 7.2", Measured: deep.Measured, Dim: pt.Dim, Seeds: c.Matrices, Allowance: allowance("vamp", p.Prior, pt.Rate, pt.Dim)})
+	}
+	return out
 }

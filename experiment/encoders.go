@@ -45,12 +45,23 @@ func EncodersPaper() EncodersConfig {
 	return c
 }
 
-var encodersExperiment = define("encoders", "Haar against trained encoders under linear and denoising decoders",
-	EncodersDefaults, EncodersPaper,
-	func(c EncodersConfig) string {
+// EncodersSmoke is the tiny scale (--scale smoke).
+func EncodersSmoke() EncodersConfig {
+	c := EncodersDefaults()
+	c.Dims, c.Steps, c.SGDSteps, c.TrainSignals, c.TestSignals = []int{40}, 20, 20, 200, 400
+	return c
+}
+
+var encodersExperiment = define(parts[EncodersConfig, []EncoderRow, []EncoderRow]{
+	name: "encoders", summary: "Haar against trained encoders under linear and denoising decoders", weight: 60,
+	config: scaled(EncodersDefaults, EncodersPaper, EncodersSmoke),
+	banner: func(c EncodersConfig) string {
 		return fmt.Sprintf("Haar vs trained encoders under linear and denoising decoders, %s, r = %g, d in %v", c.Prior.Name(), c.Rate, c.Dims)
 	},
-	RunEncoders, WriteEncoders)
+	units:    encodersUnits,
+	assemble: func(_ EncodersConfig, rows [][]EncoderRow) []EncoderRow { return slices.Concat(rows...) },
+	write:    WriteEncoders,
+})
 
 // EncoderRow is one encoder at one d under the three decoders.
 type EncoderRow struct {
@@ -66,6 +77,16 @@ type EncoderRow struct {
 
 // RunEncoders runs every d of c.
 func RunEncoders(ctx context.Context, c EncodersConfig) ([]EncoderRow, error) {
+	us, err := encodersUnits(c)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := runUnits(ctx, c.Run, us)
+	return slices.Concat(rows...), err
+}
+
+// encodersUnits lists the dimensions.
+func encodersUnits(c EncodersConfig) ([]unit[[]EncoderRow], error) {
 	if len(c.Dims) == 0 || c.Steps < 1 || c.SGDSteps < 1 || c.TrainSignals < 2 || c.TestSignals < 3 {
 		return nil, fmt.Errorf("experiment: invalid encoders config %+v", c)
 	}
@@ -82,8 +103,7 @@ func RunEncoders(ctx context.Context, c EncodersConfig) ([]EncoderRow, error) {
 			},
 		})
 	}
-	rows, err := runUnits(ctx, c.Run, units)
-	return slices.Concat(rows...), err
+	return units, nil
 }
 
 // encodersAt trains the population-GD and Adam encoders at dimension d and

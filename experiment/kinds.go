@@ -135,11 +135,14 @@ const (
 	Small Scale = iota
 	// Paper is the larger scale (d = 800 to 2000), written under paper/.
 	Paper
+	// Smoke is a tiny scale (seconds) that exercises every code path, for
+	// tests and for trying a cluster set-up; written under smoke/.
+	Smoke
 )
 
-var scaleNames = kind[Scale]{"small", "paper"}
+var scaleNames = kind[Scale]{"small", "paper", "smoke"}
 
-// ParseScale reads "small" or "paper".
+// ParseScale reads "small", "paper" or "smoke".
 func ParseScale(s string) (Scale, error) { return scaleNames.parse("scale", s) }
 
 func (s Scale) String() string { return scaleNames.name(s) }

@@ -20,6 +20,13 @@ func writeData(dir, name string, header []string, rows [][]string, config, point
 	}{config, points})
 }
 
+// writeTimings writes dir/timings.json, the wall times of a run: kept
+// apart from the data files (and out of version control) so that a rerun on
+// the same machine reproduces every data file bit for bit.
+func writeTimings(dir string, seconds map[string]float64) error {
+	return output.WriteJSON(filepath.Join(dir, "timings.json"), seconds)
+}
+
 // writeReport writes dir/report.md, the experiment's section of REPORT.md.
 func writeReport(dir, text string) error {
 	return output.WriteText(filepath.Join(dir, "report.md"), text)

@@ -95,16 +95,22 @@ func phaseKind(c phaseCell, d int) string {
 func WritePhase(c PhaseConfig, rows []PhaseRow) error {
 	f := num
 	header := []string{"prior", "family", "p", "dim", "recipe", "steps", "seed", "loss", "stderr", "loss_snapped", "loss_no_bias", "stderr_no_bias",
-		"identity", "participation", "distinct", "train_seconds", "identity_coin", "identity_plus1", "identity_plus1_d", "rotation", "rotation_d", "best_block", "best_block_name", "best", "best_name"}
+		"identity", "participation", "distinct", "identity_coin", "identity_plus1", "identity_plus1_d", "rotation", "rotation_d", "best_block", "best_block_name", "best", "best_name"}
 	var tab [][]string
+	timings := map[string]float64{}
 	slim := make([]PhaseRow, len(rows))
 	for i, r := range rows {
 		t := r.Theory
 		tab = append(tab, []string{r.Prior, r.Family, f(r.P), strconv.Itoa(r.Dim), r.Recipe, strconv.Itoa(r.Steps), strconv.Itoa(r.Seed),
-			f(r.Loss), f(r.StdErr), f(r.LossSnapped), f(r.LossNoBias), f(r.StdErrNoBias), f(r.Identity), f(r.Participation), strconv.Itoa(r.Distinct), f(r.TrainSeconds),
+			f(r.Loss), f(r.StdErr), f(r.LossSnapped), f(r.LossNoBias), f(r.StdErrNoBias), f(r.Identity), f(r.Participation), strconv.Itoa(r.Distinct),
 			f(t.IdentityCoin), f(t.IdentityPlus1), f(t.IdentityPlus1D), f(t.Rotation), f(t.RotationD), f(t.BestBlock), t.BestBlockName, f(t.Best), t.BestName})
 		slim[i] = r
 		slim[i].AbsW = nil
+		timings[fmt.Sprintf("%s %s seed %d", r.Prior, r.Recipe, r.Seed)] = r.TrainSeconds
+		slim[i].TrainSeconds = 0 // wall time differs run to run: timings.json, not the data files
+	}
+	if err := writeTimings(c.OutDir, timings); err != nil {
+		return err
 	}
 	if err := writeData(c.OutDir, "phase", header, tab, c, slim); err != nil {
 		return err

@@ -77,10 +77,12 @@ func TestRegistry(t *testing.T) {
 		t.Error("unknown experiment accepted")
 	}
 	var got SparsityConfig
-	e := define("probe", "a test entry", SparsityDefaults, SparsityPaper, func(SparsityConfig) string { return "" },
-		func(_ context.Context, c SparsityConfig) (int, error) { got = c; return 0, errStop },
-		func(SparsityConfig, int) error { return nil })
-	err := e.exec(context.Background(), Paper, Run{Seed: 9, OutDir: "root", Workers: 3}, io.Discard)
+	e := define(parts[SparsityConfig, int, []int]{name: "probe", summary: "a test entry", weight: 1,
+		config:   scaled(SparsityDefaults, SparsityPaper, SparsitySmoke),
+		banner:   func(SparsityConfig) string { return "" },
+		units:    func(c SparsityConfig) ([]unit[int], error) { got = c; return nil, errStop },
+		assemble: same[SparsityConfig, int], write: func(SparsityConfig, []int) error { return nil }})
+	err := e.exec(context.Background(), Paper, Run{Seed: 9, OutDir: "root", Workers: 3}, nil, Compute, io.Discard)
 	if !errors.Is(err, errStop) || got.Dim != SparsityPaper().Dim || got.Seed != 9 || got.OutDir != filepath.Join("root", "probe") || got.Workers != 3 {
 		t.Errorf("define: config %+v, err %v", got, err)
 	}

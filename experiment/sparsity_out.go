@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,11 +20,18 @@ import (
 // WriteSparsity writes OutDir/sparsity.csv, sparsity.json, sparsity.png and
 // the report section OutDir/report.md.
 func WriteSparsity(c SparsityConfig, pts []SparsityPoint) error {
-	header := []string{"prior", "p", "rate", "dim", "bits", "steps", "prediction", "finite_d_haar", "finite_d_flat", "s4", "edgeworth_s4", "loss", "stderr", "gap_se", "train_seconds"}
+	header := []string{"prior", "p", "rate", "dim", "bits", "steps", "prediction", "finite_d_haar", "finite_d_flat", "s4", "edgeworth_s4", "loss", "stderr", "gap_se"}
 	var rows [][]string
-	for _, p := range pts {
+	timings := map[string]float64{}
+	pts = slices.Clone(pts)
+	for i, p := range pts {
 		rows = append(rows, []string{p.Prior, num(p.P), num(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), strconv.Itoa(p.Steps),
-			num(p.Prediction), num(p.FiniteDHaar), num(p.FiniteDFlat), num(p.S4), num(p.EdgeworthS4), num(p.Loss), num(p.StdErr), num(p.GapSE), num(p.TrainSeconds)})
+			num(p.Prediction), num(p.FiniteDHaar), num(p.FiniteDFlat), num(p.S4), num(p.EdgeworthS4), num(p.Loss), num(p.StdErr), num(p.GapSE)})
+		timings[fmt.Sprintf("%s r=%g", p.Prior, p.Rate)] = p.TrainSeconds
+		pts[i].TrainSeconds = 0 // wall time differs run to run: timings.json, not the data files
+	}
+	if err := writeTimings(c.OutDir, timings); err != nil {
+		return err
 	}
 	if err := writeData(c.OutDir, "sparsity", header, rows, c, pts); err != nil {
 		return err

@@ -115,9 +115,9 @@ type TrainResult struct {
 	model.Shape
 	// GapSE is (Loss - Prediction) / StdErr.
 	GapSE        float64 `json:"gap_se"`
-	TrainSeconds float64 `json:"train_seconds"`
-	Encoder      Encoder `json:"encoder,omitempty"` // omitted for a learned encoder
-	Decoder      Decoder `json:"decoder,omitempty"` // omitted for the linear decoder
+	TrainSeconds float64 `json:"train_seconds,omitempty"` // wall time; experiments keep it out of their data files
+	Encoder      Encoder `json:"encoder,omitempty"`       // omitted for a learned encoder
+	Decoder      Decoder `json:"decoder,omitempty"`       // omitted for the linear decoder
 	Layers       int     `json:"layers,omitempty"`
 	// LinearLoss is the linear decoder's loss on the same encoder (decoder
 	// denoiser or unrolled).

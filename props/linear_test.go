@@ -2,6 +2,8 @@
 // theory (what is predicted). Every test uses gopter with a pinned seed, so a
 // failure is reproducible from its printed seed and shrunk to the smallest
 // parameters that break the claim. ONEBIT_LONG=1 runs the thorough sizes.
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package props
 
 import (

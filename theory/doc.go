@@ -1,6 +1,7 @@
 // Package theory computes onebit's predictions as pure float64 functions of
-// the parameters (../shared/THEORY.md). It never imports the training code,
-// so a prediction can never be computed from the thing it checks.
+// the parameters (docs/THEORY.md at the repository root, cited below as
+// "THEORY.md <section>"). It never imports the training code, so a prediction
+// can never be computed from the thing it checks.
 //
 // Nothing here samples, with one documented exception: the Haar average of
 // a k x k block rotation's loss for k >= 3 (HaarBlockLosses, THEORY.md 4.2)

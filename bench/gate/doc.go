@@ -19,4 +19,10 @@
 // up to the runtime's occasional allocations, which only add: they are
 // compared by their best value over the sample (the minimum, for lower is
 // better), and any worsening of it is a regression, with no threshold.
+//
+// Bad input fails instead of passing vacuously: ReadFile rejects a file with
+// no usable result (ErrNoResults); NaN and ±Inf values are dropped with their
+// position, which fails the comparison (the U test would not terminate on
+// them); and a comparison in which no row is gated fails (ErrNoGatedRows).
+// Report.Err tells these apart from a regression.
 package gate

@@ -81,8 +81,11 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
-	if rep.Fail() {
-		return errors.New(rep.Summary())
+	if err := rep.Err(); err != nil {
+		if errors.Is(err, gate.ErrNoResults) || errors.Is(err, gate.ErrNoGatedRows) {
+			return usagef("%v", err)
+		}
+		return err
 	}
 	return nil
 }
@@ -154,7 +157,7 @@ func readPair(oldPath, newPath string) (*gate.Set, *gate.Set, error) {
 	var sets [2]*gate.Set
 	for i, p := range []string{oldPath, newPath} {
 		s, err := gate.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, gate.ErrNoResults) {
 			return nil, nil, usagef("%v", err)
 		}
 		if err != nil {
@@ -187,7 +190,7 @@ func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 				usage()
 				return nil, flag.ErrHelp
 			}
-			return nil, usagef("%v", err)
+			return nil, usageError{singleDash.ReplaceAllString(err.Error(), "$1--$2")}
 		}
 		args = fset.Args()
 		if len(args) == 0 {

@@ -156,7 +156,7 @@ func parseTheoryFlags(sub string, args []string, stderr io.Writer) (theoryFlags,
 
 func theoryGauss(f theoryFlags, res *theoryResult) (err error) {
 	res.Value, err = theory.GaussEquivalentLoss(f.rate)
-	res.Section = "THEORY.md 1"
+	res.Section = "docs/THEORY.md 1"
 	res.Formula = "1 - 2r/pi (r <= 1); (pi-2)/(pi-2+2r) (r > 1)"
 	if theory.IsConjecture(f.rate) {
 		res.Conjecture = true
@@ -176,7 +176,7 @@ func theoryDenoiser(f theoryFlags, res *theoryResult) (err error) {
 	}
 	res.Formula = map[theory.Encoder]string{theory.Haar: "mmse_P(2r/(pi - 2r))", theory.IIDGaussian: "mmse_P(2r/pi)"}[f.enc]
 	res.SNR = &snr
-	res.Section = "THEORY.md 5"
+	res.Section = "docs/THEORY.md 5"
 	res.Value, err = theory.DenoiserLoss(f.p, f.rate, f.enc)
 	return err
 }
@@ -202,7 +202,7 @@ func theoryPhase(f theoryFlags, res *theoryResult) error {
 	w := rep.Winner[theory.ConventionPlus1]
 	res.Value, res.Winner = w.Loss, w.Structure
 	res.Dim, res.Candidates, res.Winners, res.CriticalP = f.dim, rep.Candidates, rep.Winner, rep.Critical
-	res.Section = "THEORY.md 4.1, 4.2"
+	res.Section = "docs/THEORY.md 4.1, 4.2"
 	res.Formula = rep.Formula
 	res.Note = "value: the best candidate with sign(0) = +1 and the best affine decoder, d -> infinity; Haar k-blocks with k >= 3 are Monte Carlo averages over Haar blocks (stderr given)"
 	if rep.Note != "" {
@@ -229,7 +229,7 @@ func theorySE(f theoryFlags, res *theoryResult) error {
 	}
 	res.Value, res.Trajectory, res.Iterations = se.FixedPoint, se.Trajectory, se.Iterations
 	res.FixedPoint, res.InformedFixedPoint = &se.FixedPoint, &se.Informed
-	res.Section = "THEORY.md 7, 8"
+	res.Section = "docs/THEORY.md 7, 8"
 	res.Formula = map[theory.Encoder]string{
 		theory.Haar:        "gw = 1/mmse(gx) - gx, gx' = gw r I(sqrt(gw-1))/(1 - r I(sqrt(gw-1))), MSE = mmse(gx)",
 		theory.IIDGaussian: "mhat = (r/V) I(sqrt((1-V)/V)), V' = mmse(mhat)",

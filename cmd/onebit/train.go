@@ -119,13 +119,13 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 		fmt.Fprintf(w, "%s decoder; linear decoder on the same encoder: %.5f\n", res.Decoder, res.LinearLoss)
 	}
 	fmt.Fprintf(w, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, spec.Samples)
-	fmt.Fprintf(w, "encoder     identity-ness %.3f, participation ratio %.2f, distinct argmax columns %d (THEORY.md 4.3)\n", res.Identity, res.Participation, res.Distinct)
-	note := "(d -> infinity, THEORY.md 1)"
+	fmt.Fprintf(w, "encoder     identity-ness %.3f, participation ratio %.2f, distinct argmax columns %d (docs/THEORY.md 4.3)\n", res.Identity, res.Participation, res.Distinct)
+	note := "(d -> infinity, docs/THEORY.md 1)"
 	switch {
 	case res.Decoder == experiment.Denoiser:
-		note = "(d -> infinity, Haar shallow + MMSE denoiser, THEORY.md 5)"
+		note = "(d -> infinity, Haar shallow + MMSE denoiser, docs/THEORY.md 5)"
 	case res.Decoder == experiment.Unrolled:
-		note = fmt.Sprintf("(d -> infinity, VAMP state evolution at T = %d, THEORY.md 7.2)", res.Layers)
+		note = fmt.Sprintf("(d -> infinity, VAMP state evolution at T = %d, docs/THEORY.md 7.2)", res.Layers)
 	case res.Conjecture:
 		note = "(tight-frame value for r > 1: a conjecture checked numerically, not a theorem)"
 	}
@@ -133,10 +133,10 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 	fmt.Fprintf(w, "gap         %+.5f = %+.1f se\n", res.Loss-res.Prediction, res.GapSE)
 	if _, ok := spec.Prior.(prior.SparseRademacher); ok && !nonlinear {
 		fmt.Fprintln(w, "note        for SR(p) the linear decoder's best encoder need not be a rotation: identity-like and block\n"+
-			"            encoders can beat 1 - 2r/pi, and training may end between them (THEORY.md 4; onebit theory phase)")
+			"            encoders can beat 1 - 2r/pi, and training may end between them (docs/THEORY.md 4; onebit theory phase)")
 	}
 	if nonlinear {
-		fmt.Fprintf(w, "finite d    positive O(1/d) offsets are expected: THEORY.md 10 measures about 5.5-7/d for BG(0.1) (%.4f at d = %d)\n",
+		fmt.Fprintf(w, "finite d    positive O(1/d) offsets are expected: docs/THEORY.md 10 measures about 5.5-7/d for BG(0.1) (%.4f at d = %d)\n",
 			6.0/float64(res.Dim), res.Dim)
 	}
 	if nonlinear && res.Encoder != experiment.Haar {
@@ -145,7 +145,7 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 			"            use --encoder haar to compare with theory")
 	}
 	if res.FiniteDHaar != 0 && res.Kurtosis != 0 && !nonlinear {
-		fmt.Fprintf(w, "finite d    %.5f (flat rows) .. %.5f (Haar rows); trained rows S4 d = %.2f give %.5f (THEORY.md 3)\n",
+		fmt.Fprintf(w, "finite d    %.5f (flat rows) .. %.5f (Haar rows); trained rows S4 d = %.2f give %.5f (docs/THEORY.md 3)\n",
 			res.FiniteDFlat, res.FiniteDHaar, res.S4*float64(res.Dim), res.EdgeworthS4)
 	}
 }

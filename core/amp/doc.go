@@ -9,4 +9,6 @@
 // Signals are the rows of an S x d matrix (codes: S x n), so every matrix
 // product is one GEMM over the batch; each signal keeps its own scalar
 // variances.
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package amp

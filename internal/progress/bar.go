@@ -68,6 +68,18 @@ func (b *Bar) Finish() {
 	}
 }
 
+// Stop draws the bar where it stands, with why in place of the label,
+// and ends the line: an interrupted or failed run never shows 100%.
+func (b *Bar) Stop(why string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.label = why
+	b.draw()
+	if b.tty {
+		fmt.Fprintln(b.w)
+	}
+}
+
 func (b *Bar) draw() {
 	const width = 30
 	f := 0.0

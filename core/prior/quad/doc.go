@@ -6,4 +6,6 @@
 // channel, THEORY.md 6.2). Seeding the panels with the scales of the
 // integrand is what makes adaptive quadrature reliable: a feature narrower
 // than every initial panel could otherwise be missed by every node.
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package quad
