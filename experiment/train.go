@@ -70,6 +70,9 @@ func (s TrainSpec) Validate() error {
 	case s.Decoder == Unrolled && s.DecoderSteps < 1:
 		return fieldErr("decoder-steps", "%d, want >= 1", s.DecoderSteps)
 	}
+	if err := s.checkCost(); err != nil {
+		return err
+	}
 	if s.Encoder == Haar || s.Decoder.Nonlinear() {
 		what := "the haar encoder"
 		if s.Decoder.Nonlinear() {
@@ -290,4 +293,75 @@ func unrolledTrajectory(u *model.UnrolledVAMP, test train.SignalSet, p prior.Pri
 		out[t] = LayerLoss{Layer: t + 1, Measured: measure(layers[t], q, se.Trajectory[t])}
 	}
 	return out, nil
+}
+
+// checkCost bounds the run's time and memory before anything is
+// allocated: the training steps' arithmetic (about 6 N n d flops a step
+// for SGD with batch N, 4 n^2 d p per mask for population GD, THEORY.md
+// 2.3) by MaxFlops, and the unrolled decoder's workspace (T layers of
+// about 8 vectors of length d + n per signal of a batch of 256, float64,
+// kept for the backward pass) by MaxWorkBytes.
+func (s TrainSpec) checkCost() error {
+	d, n := float64(s.Size.Dim), float64(s.Size.Bits)
+	steps := float64(s.Steps)
+	var flops float64
+	switch {
+	case s.Encoder == Haar:
+	case s.Trainer == SGD:
+		steps = max(steps, 3000)
+		batch := float64(s.Batch)
+		if batch == 0 {
+			batch = 256
+		}
+		flops = 6 * steps * batch * n * d
+	default:
+		steps = max(steps, 400)
+		masks := max(float64(s.Masks), 8, math.Ceil(1.6/(1-s.Prior.ZeroMass())))
+		flops = 4 * steps * masks * n * n * d * (1 - s.Prior.ZeroMass())
+	}
+	if flops > MaxFlops {
+		return fieldErr("steps", "%.3g steps of this size need about %.2g flops, more than the %.0g (hours) one run may take; lower --steps, --batch, --dim or --rate", steps, flops, MaxFlops)
+	}
+	if s.Decoder == Unrolled {
+		if bytes := float64(s.Layers) * 256 * 8 * (d + n) * 8; bytes > MaxWorkBytes {
+			return fieldErr("layers", "%d layers at d = %d, n = %d need about %.1f GiB of workspace, more than %d GiB; lower --layers or --dim",
+				s.Layers, s.Size.Dim, s.Size.Bits, bytes/(1<<30), MaxWorkBytes>>30)
+		}
+		if f := 20 * float64(s.DecoderSteps) * float64(s.Layers) * 256 * n * d; f > MaxFlops {
+			return fieldErr("decoder-steps", "%d steps of %d layers need about %.2g flops, more than %.0g; lower --decoder-steps or --layers", s.DecoderSteps, s.Layers, f, MaxFlops)
+		}
+	}
+	return nil
+}
+
+// Applies reports whether the command-line flag named flag means anything
+// for this spec; the CLI rejects a flag that was set but does not apply.
+func (s TrainSpec) Applies(flag string) error {
+	sgd := s.Encoder == Learned && s.Trainer == SGD
+	switch flag {
+	case "lr", "batch", "tanh":
+		if !sgd {
+			return fieldErr(flag, "applies to the sgd trainer only (this run: %s)", s.trainerWords())
+		}
+	case "masks":
+		if s.Encoder != Learned || s.Trainer != Population {
+			return fieldErr(flag, "applies to the population trainer only (this run: %s)", s.trainerWords())
+		}
+	case "steps", "trainer":
+		if s.Encoder == Haar {
+			return fieldErr(flag, "the haar encoder is not trained; drop --%s or use --encoder learned", flag)
+		}
+	case "layers", "decoder-steps":
+		if s.Decoder != Unrolled {
+			return fieldErr(flag, "applies to --decoder unrolled only")
+		}
+	}
+	return nil
+}
+
+func (s TrainSpec) trainerWords() string {
+	if s.Encoder == Haar {
+		return "a fixed haar encoder, no trainer"
+	}
+	return s.Trainer.String() + " trainer"
 }

@@ -81,11 +81,11 @@ func TestTrainJSON(t *testing.T) {
 func TestTrainShapeKeys(t *testing.T) {
 	const d = 16
 	for _, args := range [][]string{
-		{"--trainer", "population", "--prior", "bg:0.3"},
-		{"--trainer", "sgd", "--prior", "sr:0.5"},
+		{"--trainer", "population", "--prior", "bg:0.3", "--steps", "20"},
+		{"--trainer", "sgd", "--prior", "sr:0.5", "--steps", "20"},
 		{"--encoder", "haar", "--prior", "gaussian"},
 	} {
-		code, stdout, stderr := runCLI(append([]string{"train", "--rate", "1", "--dim", "16", "--steps", "20", "--samples", "500", "--json", "--quiet"}, args...)...)
+		code, stdout, stderr := runCLI(append([]string{"train", "--rate", "1", "--dim", "16", "--samples", "500", "--json", "--quiet"}, args...)...)
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}

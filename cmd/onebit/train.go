@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/experiment"
@@ -88,7 +89,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	var notApplicable error
+	fs.Visit(func(fl *flag.Flag) {
+		if err := spec.Applies(fl.Name); err != nil && notApplicable == nil {
+			notApplicable = err
+		}
+	})
+	if notApplicable != nil {
+		return notApplicable
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if !f.quiet {
 		bar := progress.New(stderr, 1)
