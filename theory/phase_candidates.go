@@ -143,8 +143,10 @@ func PhaseCandidates(p prior.Prior, opt PhaseOptions) (PhaseReport, error) {
 	} else {
 		rep.Note = "blocks need a prior given by mixture components (atoms or centred Gaussians); left out"
 	}
+	// Ties within rounding (1e-12; e.g. every orthogonal block gives 1 - 2/pi
+	// for Gaussian data) keep the candidate listed first.
 	for _, c := range rep.Candidates {
-		if w, ok := rep.Winner[c.Convention]; !ok || c.Loss < w.Loss {
+		if w, ok := rep.Winner[c.Convention]; !ok || c.Loss < w.Loss-1e-12 {
 			rep.Winner[c.Convention] = c
 		}
 	}
