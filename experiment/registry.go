@@ -50,6 +50,7 @@ var registry = []Experiment{
 	encodersExperiment,
 	layersExperiment,
 	jointExperiment,
+	phaseExperiment,
 }
 
 // Experiments returns the registry (a copy), in report order.

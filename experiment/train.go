@@ -124,6 +124,10 @@ type TrainResult struct {
 	// Edgeworth loss with that S4 (r <= 1).
 	S4          float64 `json:"s4"`
 	EdgeworthS4 float64 `json:"edgeworth_s4,omitempty"`
+	// Shape is the encoder's identity-ness, participation ratio and number
+	// of distinct argmax columns (JSON keys identity, participation,
+	// distinct; model.EncoderShape, THEORY.md 4.3), for every trainer.
+	model.Shape
 	// GapSE is (Loss - Prediction) / StdErr.
 	GapSE        float64 `json:"gap_se"`
 	TrainSeconds float64 `json:"train_seconds,omitempty"` // wall time; experiments keep it out of their data files
@@ -181,6 +185,9 @@ func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 		return res, err
 	}
 	res.Measured = measured(est, pred)
+	if res.Shape, err = model.EncoderShape(m.B); err != nil {
+		return res, err
+	}
 	if r <= 1 {
 		k := res.Kurtosis
 		res.FiniteDHaar, _ = theory.FiniteDLinearLoss(r, k, d)

@@ -141,6 +141,7 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 			res.Decoder, spec.Start, res.Curve.Steps[bestIndex(res.Curve.Loss)], res.Steps)
 	}
 	fmt.Fprintf(w, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, spec.Samples)
+	fmt.Fprintf(w, "encoder     identity-ness %.3f, participation ratio %.2f, distinct argmax columns %d (docs/THEORY.md 4.3)\n", res.Identity, res.Participation, res.Distinct)
 	note := "(d -> infinity, docs/THEORY.md 1)"
 	switch {
 	case res.Decoder == experiment.Denoiser && res.Conjecture:
