@@ -1,27 +1,48 @@
 package bench
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
+	"github.com/seed05b1c944/onebit/core/kernel"
+	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
 )
 
+// sgdShapes are the (d, n, batch) shapes of the SGD step benchmarks, those
+// of issue 11's side-by-side table (bench/peers runs the same).
+var sgdShapes = [][3]int{{256, 128, 256}, {784, 392, 1024}, {1024, 1024, 1024}, {3072, 1536, 512}}
+
+// populationDims are the d = n of the Gaussian population-GD benchmarks.
+var populationDims = []int{256, 512, 1024}
+
 // BenchmarkTrainStep times one step of each trainer with the linear decoder:
 // exact population GD (float64, THEORY.md 2; reports support masks/s) and
-// Adam with the straight-through surrogate (float32; reports samples/s).
-// A step allocates nothing (allocs/op = 0 is gated exactly).
+// Adam with the straight-through surrogate on fresh BG(0.1) batches drawn
+// inside the step (float32; reports samples/s). A step allocates nothing
+// (allocs/op = 0 is gated exactly).
+//
+// Each also reports gemm-share: the time of the step's matrix products,
+// replayed alone on operands of the same shapes right after the timed loop,
+// over the time of the step. 1 - gemm-share is the work around the products.
 func BenchmarkTrainStep(b *testing.B) {
-	for _, c := range []struct {
+	type popCase struct {
 		name string
 		p    prior.Prior
 		d, n int
-	}{
+	}
+	pops := []popCase{
 		{"gaussian/d200-n100", prior.Gaussian{}, 200, 100},
 		{"bg0.1/d200-n200", prior.BernoulliGaussian{P: 0.1}, 200, 200},
-	} {
+	}
+	for _, d := range populationDims {
+		pops = append(pops, popCase{fmt.Sprintf("gaussian/d%d-n%d", d, d), prior.Gaussian{}, d, d})
+	}
+	for _, c := range pops {
 		b.Run("population/"+c.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
 			m := model.New[float64](c.d, c.n)
@@ -35,26 +56,48 @@ func BenchmarkTrainStep(b *testing.B) {
 				masks = 16 // the default ceil(1.6/p) for p = 0.1
 			}
 			timeSteps(b, run.Step, float64(masks), "masks/s")
+			if masks == 1 {
+				reportGemmShare(b, populationProducts(c.d, c.n))
+			}
 		})
 	}
-	for _, c := range []struct {
-		name     string
-		d, n, bs int
-	}{
-		{"d256-n128-batch256", 256, 128, 256},
-		{"d784-n392-batch1024", 784, 392, 1024},
-	} {
-		b.Run("sgd/"+c.name, func(b *testing.B) {
+	for _, c := range sgdShapes {
+		d, n, bs := c[0], c[1], c[2]
+		b.Run(fmt.Sprintf("sgd/d%d-n%d-batch%d", d, n, bs), func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(1, 1))
-			m64 := model.New[float64](c.d, c.n)
+			m64 := model.New[float64](d, n)
 			m64.InitGaussian(rng)
 			m := model.Convert[float32](m64)
-			run, err := train.NewSGDRun(m, prior.BernoulliGaussian{P: 0.1}, rng, train.SGDConfig{Steps: 1 << 30, Batch: c.bs})
+			run, err := train.NewSGDRun(m, prior.BernoulliGaussian{P: 0.1}, rng, train.SGDConfig{Steps: 1 << 30, Batch: bs})
 			if err != nil {
 				b.Fatal(err)
 			}
-			timeSteps(b, run.Step, float64(c.bs), "samples/s")
+			timeSteps(b, run.Step, float64(bs), "samples/s")
+			reportGemmShare(b, sgdProducts(d, n, bs))
 		})
+	}
+}
+
+// BenchmarkSampleBatch times drawing one SGD batch (1024 x 784, float32)
+// with prior.FillBatch, the sampler of the SGD step, and with the scalar
+// prior.Fill, reporting samples (rows) per second.
+func BenchmarkSampleBatch(b *testing.B) {
+	const rows, d = 1024, 784
+	x := make([]float32, rows*d)
+	for _, p := range []prior.Prior{prior.Gaussian{}, prior.BernoulliGaussian{P: 0.1}, prior.SparseRademacher{P: 0.1}} {
+		for _, s := range []struct {
+			name string
+			fill func(prior.Prior, *rand.Rand, []float32)
+		}{{"batch", prior.FillBatch[float32]}, {"scalar", prior.Fill[float32]}} {
+			b.Run(fmt.Sprintf("%s/%s/d%d", s.name, p.Name(), d), func(b *testing.B) {
+				rng := rand.New(rand.NewPCG(1, 1))
+				b.ReportAllocs()
+				for b.Loop() {
+					s.fill(p, rng, x)
+				}
+				b.ReportMetric(rows*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+			})
+		}
 	}
 }
 
@@ -75,4 +118,61 @@ func timeSteps(b *testing.B, step func(int) (float64, error), perStep float64, u
 	}
 	cpu.report(b)
 	b.ReportMetric(perStep*float64(b.N)/b.Elapsed().Seconds(), unit)
+}
+
+// reportGemmShare runs products (one step's matrix products) as often as the
+// step ran, at most for about the step loop's time, and reports the ratio of
+// their time per call to the step's as gemm-share.
+func reportGemmShare(b *testing.B, products func()) {
+	if b.N == 0 {
+		return
+	}
+	perStep := b.Elapsed().Seconds() / float64(b.N)
+	products()
+	reps := max(1, min(b.N, int(0.5/perStep)))
+	start := time.Now()
+	for range reps {
+		products()
+	}
+	b.ReportMetric(time.Since(start).Seconds()/float64(reps)/perStep, "gemm-share")
+}
+
+func randDense[T kernel.Float](rng *rand.Rand, r, c int) *mat.Dense[T] {
+	m := mat.New[T](r, c)
+	for i := range m.Data {
+		m.Data[i] = T(rng.NormFloat64())
+	}
+	return m
+}
+
+// sgdProducts returns the five products of one SGD step (train.SGDRun.Step)
+// at (d, n, batch N): Z = X B^T, X_hat = S A^T, dA = E^T S, dS = E A,
+// dB = dZ^T X.
+func sgdProducts(d, n, N int) func() {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x, bm, a := randDense[float32](rng, N, d), randDense[float32](rng, n, d), randDense[float32](rng, d, n)
+	z, s, xh := mat.New[float32](N, n), randDense[float32](rng, N, n), mat.New[float32](N, d)
+	ga, dz, gb := mat.New[float32](d, n), mat.New[float32](N, n), mat.New[float32](n, d)
+	return func() {
+		mat.Mul(z, 1, x, kernel.NoTrans, bm, kernel.Trans, 0)
+		mat.Mul(xh, 1, s, kernel.NoTrans, a, kernel.Trans, 0)
+		mat.Mul(ga, 1, xh, kernel.Trans, s, kernel.NoTrans, 0)
+		mat.Mul(dz, 1, xh, kernel.NoTrans, a, kernel.NoTrans, 0)
+		mat.Mul(gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	}
+}
+
+// populationProducts returns the products of one exact (Gaussian) population
+// GD step (train.PopulationRun.Step with one mask covering all d
+// coordinates): G = A^T A, K = B B^T, (H~ - diag h) B and A (I - lr C).
+func populationProducts(d, n int) func() {
+	rng := rand.New(rand.NewPCG(2, 3))
+	a, bm, h := randDense[float64](rng, d, n), randDense[float64](rng, n, d), randDense[float64](rng, n, n)
+	g, k, hb, an := mat.New[float64](n, n), mat.New[float64](n, n), mat.New[float64](n, d), mat.New[float64](d, n)
+	return func() {
+		mat.Mul(g, 1, a, kernel.Trans, a, kernel.NoTrans, 0)
+		mat.Mul(k, 1, bm, kernel.NoTrans, bm, kernel.Trans, 0)
+		mat.Mul(hb, 1, h, kernel.NoTrans, bm, kernel.NoTrans, 0)
+		mat.Mul(an, 1, a, kernel.NoTrans, h, kernel.NoTrans, 0)
+	}
 }

@@ -3442,6 +3442,134 @@ steGradAvx2F64_done:
 	VZEROUPPER
 	RET
 
+// func subSqAvx2F32(dst *float32, a *float32, b *float32, n int, acc *float64)
+// Requires: AVX, FMA3
+TEXT ·subSqAvx2F32(SB), NOSPLIT, $0-40
+	MOVQ    dst+0(FP), AX
+	MOVQ    a+8(FP), CX
+	MOVQ    b+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVQ    acc+32(FP), SI
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	TESTQ   BX, BX
+	JZ      subSqAvx2F32_done
+
+subSqAvx2F32_loop:
+	VMOVUPS      (CX), Y2
+	VSUBPS       (DX), Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VCVTPS2PD    X2, Y3
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VFMADD231PD  Y3, Y3, Y0
+	VFMADD231PD  Y2, Y2, Y1
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, BX
+	JNZ          subSqAvx2F32_loop
+
+subSqAvx2F32_done:
+	VMOVUPD Y0, (SI)
+	VMOVUPD Y1, 32(SI)
+	VZEROUPPER
+	RET
+
+// func sumSqAvx2F32(x *float32, n int, acc *float64)
+// Requires: AVX, FMA3
+TEXT ·sumSqAvx2F32(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), AX
+	MOVQ    n+8(FP), CX
+	MOVQ    acc+16(FP), DX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	TESTQ   CX, CX
+	JZ      sumSqAvx2F32_done
+
+sumSqAvx2F32_loop:
+	VMOVUPS      (AX), Y2
+	VCVTPS2PD    X2, Y3
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VFMADD231PD  Y3, Y3, Y0
+	VFMADD231PD  Y2, Y2, Y1
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, CX
+	JNZ          sumSqAvx2F32_loop
+
+sumSqAvx2F32_done:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func scaleAvx2F32(x *float32, n int, f float32)
+// Requires: AVX
+TEXT ·scaleAvx2F32(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS f+16(FP), Y0
+	TESTQ        CX, CX
+	JZ           scaleAvx2F32_done
+
+scaleAvx2F32_loop:
+	VMULPS  (AX), Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JNZ     scaleAvx2F32_loop
+
+scaleAvx2F32_done:
+	VZEROUPPER
+	RET
+
+// func adamAvx2F32(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, lr float32, eps float32)
+// Requires: AVX
+TEXT ·adamAvx2F32(SB), NOSPLIT, $0-64
+	MOVQ         w+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         v+16(FP), DX
+	MOVQ         grad+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS b1+40(FP), Y0
+	VBROADCASTSS c1+44(FP), Y1
+	VBROADCASTSS b2+48(FP), Y2
+	VBROADCASTSS c2+52(FP), Y3
+	VBROADCASTSS lr+56(FP), Y4
+	VBROADCASTSS eps+60(FP), Y5
+	TESTQ        SI, SI
+	JZ           adamAvx2F32_done
+
+adamAvx2F32_loop:
+	VMOVUPS (BX), Y6
+	VMULPS  (CX), Y0, Y7
+	VMULPS  Y6, Y1, Y9
+	VADDPS  Y9, Y7, Y7
+	VMOVUPS Y7, (CX)
+	VMULPS  (DX), Y2, Y8
+	VMULPS  Y6, Y3, Y9
+	VMULPS  Y6, Y9, Y9
+	VADDPS  Y9, Y8, Y8
+	VMOVUPS Y8, (DX)
+	VSQRTPS Y8, Y6
+	VADDPS  Y5, Y6, Y6
+	VMULPS  Y7, Y4, Y9
+	VDIVPS  Y6, Y9, Y9
+	VMOVUPS (AX), Y6
+	VSUBPS  Y9, Y6, Y6
+	VMOVUPS Y6, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JNZ     adamAvx2F32_loop
+
+adamAvx2F32_done:
+	VZEROUPPER
+	RET
+
 // func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
 // Requires: AVX, AVX512F
 TEXT ·transAvx512F32_16(SB), NOSPLIT, $0-44

@@ -47,12 +47,7 @@ func (a *adam) step(w, g []float32, lr float64, t int) {
 	const b1, b2, eps = 0.9, 0.999, 1e-8
 	c1 := 1 - math.Pow(b1, float64(t))
 	c2 := 1 - math.Pow(b2, float64(t))
-	lrt := float32(lr * math.Sqrt(c2) / c1)
-	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
-		w[i] -= lrt * a.m[i] / (float32(math.Sqrt(float64(a.v[i]))) + eps)
-	}
+	kernel.Adam(w, a.m, a.v, g, b1, b2, lr*math.Sqrt(c2)/c1, eps)
 }
 
 // SGD trains m in place with minibatch Adam on fresh samples from p, using
@@ -110,15 +105,9 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	m, cfg, x, e, dz := run.m, run.cfg, run.x, run.e, run.dz
 	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
-	prior.Fill(run.p, run.rng, x.Data)
+	prior.FillBatch(run.p, run.rng, x.Data)
 	z, s, xh := m.Forward(run.ws, x)
-	var loss float64
-	for i, v := range xh.Data {
-		r := v - x.Data[i]
-		e.Data[i] = r
-		loss += float64(r) * float64(r)
-	}
-	loss /= float64(N * d)
+	loss := kernel.SubSq(e.Data, xh.Data, x.Data) / float64(N*d)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
 	}
@@ -138,17 +127,11 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	if !cfg.KeepScale {
 		for i := 0; i < n; i++ {
 			b := m.B.Row(i)
-			var nb float64
-			for _, v := range b {
-				nb += float64(v) * float64(v)
-			}
+			nb := kernel.SumSq(b)
 			if nb == 0 {
 				return loss, fmt.Errorf("train: encoder row %d vanished at step %d", i, step)
 			}
-			f := float32(1 / math.Sqrt(nb))
-			for j := range b {
-				b[j] *= f
-			}
+			kernel.Scale(b, float32(1/math.Sqrt(nb)))
 		}
 	}
 	return loss, nil

@@ -1,0 +1,43 @@
+//go:build !purego
+
+package kernel
+
+// The float32 bodies run on the AVX2 and AVX-512 tiers and return how many
+// leading elements (a multiple of 8) they handled; the callers finish with
+// the twins.
+
+func subSqF32(dst, a, b []float32, acc *[8]float64) int {
+	n := len(dst) &^ 7
+	if n == 0 || activeTier() == goTier {
+		return 0
+	}
+	subSqAvx2F32(&dst[0], &a[0], &b[0], n, &acc[0])
+	return n
+}
+
+func sumSqF32(x []float32, acc *[8]float64) int {
+	n := len(x) &^ 7
+	if n == 0 || activeTier() == goTier {
+		return 0
+	}
+	sumSqAvx2F32(&x[0], n, &acc[0])
+	return n
+}
+
+func scaleF32(x []float32, f float32) int {
+	n := len(x) &^ 7
+	if n == 0 || activeTier() == goTier {
+		return 0
+	}
+	scaleAvx2F32(&x[0], n, f)
+	return n
+}
+
+func adamF32(w, m, v, g []float32, b1, c1, b2, c2, lr, eps float32) int {
+	n := len(w) &^ 7
+	if n == 0 || activeTier() == goTier {
+		return 0
+	}
+	adamAvx2F32(&w[0], &m[0], &v[0], &g[0], n, b1, c1, b2, c2, lr, eps)
+	return n
+}
