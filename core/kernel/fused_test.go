@@ -142,4 +142,3 @@ func TestFusedDefinition(t *testing.T) {
 		}
 	}
 }
-
