@@ -164,15 +164,16 @@ func sgdProducts(d, n, N int) func() {
 
 // populationProducts returns the products of one exact (Gaussian) population
 // GD step (train.PopulationRun.Step with one mask covering all d
-// coordinates): G = A^T A, K = B B^T, (H~ - diag h) B and A (I - lr C).
+// coordinates): the symmetric G = A^T A and K = B B^T (kernel.Syrk),
+// (H~ - diag h) B and A C.
 func populationProducts(d, n int) func() {
 	rng := rand.New(rand.NewPCG(2, 3))
 	a, bm, h := randDense[float64](rng, d, n), randDense[float64](rng, n, d), randDense[float64](rng, n, n)
 	g, k, hb, an := mat.New[float64](n, n), mat.New[float64](n, n), mat.New[float64](n, d), mat.New[float64](d, n)
 	return func() {
-		mat.Mul(g, 1, a, kernel.Trans, a, kernel.NoTrans, 0)
-		mat.Mul(k, 1, bm, kernel.NoTrans, bm, kernel.Trans, 0)
-		mat.Mul(hb, 1, h, kernel.NoTrans, bm, kernel.NoTrans, 0)
-		mat.Mul(an, 1, a, kernel.NoTrans, h, kernel.NoTrans, 0)
+		kernel.Syrk(kernel.Trans, n, d, 1, a.Data, a.Stride, 0, g.Data, g.Stride)
+		kernel.Syrk(kernel.NoTrans, n, d, 1, bm.Data, bm.Stride, 0, k.Data, k.Stride)
+		mat.Mul(hb, 1, h, kernel.NoTrans, bm, kernel.NoTrans, 1)
+		mat.Mul(an, -1, a, kernel.NoTrans, h, kernel.NoTrans, 1)
 	}
 }
