@@ -55,9 +55,9 @@ func BenchmarkTrainStep(b *testing.B) {
 			if _, ok := c.p.(prior.BernoulliGaussian); ok {
 				masks = 16 // the default ceil(1.6/p) for p = 0.1
 			}
-			timeSteps(b, run.Step, float64(masks), "masks/s")
+			perStep := timeSteps(b, run.Step, float64(masks), "masks/s")
 			if masks == 1 {
-				reportGemmShare(b, populationProducts(c.d, c.n))
+				reportGemmShare(b, perStep, populationProducts(c.d, c.n))
 			}
 		})
 	}
@@ -72,8 +72,8 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			timeSteps(b, run.Step, float64(bs), "samples/s")
-			reportGemmShare(b, sgdProducts(d, n, bs))
+			perStep := timeSteps(b, run.Step, float64(bs), "samples/s")
+			reportGemmShare(b, perStep, sgdProducts(d, n, bs))
 		})
 	}
 }
@@ -102,8 +102,10 @@ func BenchmarkSampleBatch(b *testing.B) {
 }
 
 // timeSteps times step(2), step(3), ... after one untimed step(1), reporting
-// allocations, cpu-sec/op and perStep units of work per second as unit.
-func timeSteps(b *testing.B, step func(int) (float64, error), perStep float64, unit string) {
+// allocations, cpu-sec/op and perStep units of work per second as unit. It
+// returns the CPU seconds per step (wall seconds where CPU time is not
+// available).
+func timeSteps(b *testing.B, step func(int) (float64, error), perStep float64, unit string) float64 {
 	if _, err := step(1); err != nil {
 		b.Fatal(err)
 	}
@@ -118,23 +120,33 @@ func timeSteps(b *testing.B, step func(int) (float64, error), perStep float64, u
 	}
 	cpu.report(b)
 	b.ReportMetric(perStep*float64(b.N)/b.Elapsed().Seconds(), unit)
+	if end, ok := cpuSeconds(); ok && cpu.ok && b.N > 0 {
+		return (end - cpu.start) / float64(b.N)
+	}
+	return b.Elapsed().Seconds() / float64(max(b.N, 1))
 }
 
 // reportGemmShare runs products (one step's matrix products) as often as the
-// step ran, at most for about the step loop's time, and reports the ratio of
-// their time per call to the step's as gemm-share.
-func reportGemmShare(b *testing.B, products func()) {
-	if b.N == 0 {
+// step ran (at most for about half a second) and reports the ratio of their
+// time per call to the step's, perStep, as gemm-share; both are CPU times
+// where available (robust to other jobs on the machine), else wall times.
+func reportGemmShare(b *testing.B, perStep float64, products func()) {
+	if b.N == 0 || !(perStep > 0) {
 		return
 	}
-	perStep := b.Elapsed().Seconds() / float64(b.N)
 	products()
 	reps := max(1, min(b.N, int(0.5/perStep)))
 	start := time.Now()
+	c0, ok0 := cpuSeconds()
 	for range reps {
 		products()
 	}
-	b.ReportMetric(time.Since(start).Seconds()/float64(reps)/perStep, "gemm-share")
+	c1, ok1 := cpuSeconds()
+	t := time.Since(start).Seconds()
+	if ok0 && ok1 {
+		t = c1 - c0
+	}
+	b.ReportMetric(t/float64(reps)/perStep, "gemm-share")
 }
 
 func randDense[T kernel.Float](rng *rand.Rand, r, c int) *mat.Dense[T] {

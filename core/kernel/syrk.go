@@ -38,7 +38,7 @@ func Syrk[T Float](tA Transpose, n, k int, alpha T, a []T, lda int, beta T, c []
 // the lower: c[j][i] = c[i][j] for i < j. It walks the lower triangle in
 // blocks so that both triangles stay in cache.
 func mirrorUpper[T float32 | float64](n int, c []T, ldc int) {
-	const bs = 64
+	const bs = 8 // 8 x 8 tiles: a power-of-two ldc maps a tile column to one cache set
 	for i0 := 0; i0 < n; i0 += bs {
 		for j0 := i0; j0 < n; j0 += bs {
 			for i := i0; i < min(i0+bs, n); i++ {

@@ -400,7 +400,7 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 // gatherT sets at[i][c] = a[supp[c]][i] (A^T restricted to the support
 // columns; supp is ignored and taken as 0..d-1 if full), in cache blocks.
 func gatherT(at, a *mat.Dense[float64], supp []int, full bool) {
-	const bs = 32
+	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
 	n, s := at.Rows, at.Cols
 	for c0 := 0; c0 < s; c0 += bs {
 		c1 := min(c0+bs, s)
@@ -424,7 +424,7 @@ func gatherT(at, a *mat.Dense[float64], supp []int, full bool) {
 // c (c_ij += w_ij, c_ji += w_ij for i < j) and mirrors the strict upper
 // triangle of h onto its lower one, in cache blocks (all n x n).
 func symmetricUpdate(c, w, h *mat.Dense[float64]) {
-	const bs = 32
+	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
 	n := c.Rows
 	for i0 := 0; i0 < n; i0 += bs {
 		for j0 := i0; j0 < n; j0 += bs {
@@ -444,7 +444,7 @@ func symmetricUpdate(c, w, h *mat.Dense[float64]) {
 func (g *PopulationGrad) DecoderStep(a *mat.Dense[float64], lr float64) {
 	// next = A + lr M^T (a blocked transpose), then next -= lr A C.
 	next := g.anext
-	const bs = 32
+	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
 	for i0 := 0; i0 < g.d; i0 += bs {
 		for j0 := 0; j0 < g.n; j0 += bs {
 			for j := j0; j < min(j0+bs, g.n); j++ {
