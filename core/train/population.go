@@ -235,8 +235,8 @@ type PopulationGrad struct {
 	// Compact n x |a| headers over bs, at and hb, set per mask (no allocation).
 	bsv, atv, hbv mat.Dense[float64]
 	supp          []int
-	kinv, hsum    []float64
-	rho, as, inv  []float64 // one row of the upper triangle
+	kinv          []float64
+	rho, as, inv  []float64 // one row of R, arcsin R, (1 - R^2)^-1/2
 }
 
 // NewPopulationGrad allocates the workspaces for dimension d and n bits.
@@ -247,7 +247,7 @@ func NewPopulationGrad(d, n int) *PopulationGrad {
 		gram: mat.New[float64](n, n), k: mat.New[float64](n, n), h: mat.New[float64](n, n),
 		bs: mat.New[float64](n, d), at: mat.New[float64](n, d), hb: mat.New[float64](n, d),
 		anext: mat.New[float64](d, n), supp: make([]int, 0, d), kinv: make([]float64, n),
-		hsum: make([]float64, n), rho: make([]float64, n), as: make([]float64, n), inv: make([]float64, n),
+		rho: make([]float64, n), as: make([]float64, n), inv: make([]float64, n),
 	}
 }
 
@@ -341,44 +341,35 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 			mr[j] += cm * bsr[c]
 		}
 	}
-	// R, C, and the H~ - diag(h) matrix. R, C and H are symmetric, so the
-	// strict upper triangle is computed row by row (one fused arcsin and
-	// (1-rho^2)^-1/2 per pair, kernel.AsinInvSqrt1mSq), weight x C_ij kept in
-	// the dead upper part of K's row, and both triangles of C and H are
-	// filled afterwards in cache blocks; G is symmetric up to rounding and
-	// its upper triangle is used for both halves.
-	hsum := g.hsum[:n]
-	clear(hsum)
+	// R, C, and the H~ - diag(h) matrix, a whole row at a time (one fused
+	// arcsin and (1-rho^2)^-1/2 per entry, kernel.AsinInvSqrt1mSq): R, C and
+	// H are symmetric, but computing both triangles costs less than writing
+	// one triangle's mirror image column by column. K and G are exactly
+	// symmetric (kernel.Syrk) and rho_ij = K_ij (k_i^-1/2 k_j^-1/2) is formed
+	// symmetrically, so R, C and H come out exactly symmetric. The diagonal
+	// (R_ii = 1, C_ii = 1) is excluded from the row pass (rho_ii set to 0)
+	// and added after it.
 	for i := 0; i < n; i++ {
-		kr, gr, hr := g.k.Row(i), g.gram.Row(i), g.h.Row(i)
+		kr, gr, hr, cr := g.k.Row(i), g.gram.Row(i), g.h.Row(i), g.C.Row(i)
 		ki := g.kinv[i]
-		m := n - i - 1
-		rho, as, inv := g.rho[:m], g.as[:m], g.inv[:m]
-		kinv := g.kinv[i+1 : n]
-		ku, gu, hu := kr[i+1:n], gr[i+1:n], hr[i+1:n]
-		for c := range rho {
-			rho[c] = max(-rhoClip, min(rhoClip, ku[c]*ki*kinv[c]))
+		rho, as, inv, kinv := g.rho[:n], g.as[:n], g.inv[:n], g.kinv[:n]
+		for j := range rho {
+			rho[j] = max(-rhoClip, min(rhoClip, kr[j]*(ki*kinv[j])))
 		}
+		rho[i] = 0
 		kernel.AsinInvSqrt1mSq(as, inv, rho)
-		var hs float64
-		hsu := hsum[i+1 : n]
-		for c := range rho {
-			cij := c2pi * as[c]
-			ku[c] = weight * cij
-			loss += 2 * gu[c] * cij
-			hij := c2pi * gu[c] * inv[c]
-			hu[c] = hij * ki * kinv[c]
-			t := hij * rho[c]
-			hs += t
-			hsu[c] += t
+		var hs, ls float64
+		for j := range rho {
+			cij := c2pi * as[j]
+			cr[j] += weight * cij
+			ls += gr[j] * cij
+			hij := c2pi * gr[j] * inv[j]
+			hr[j] = hij * (ki * kinv[j])
+			hs += hij * rho[j]
 		}
-		hsum[i] += hs
-		g.C.Data[i*n+i] += weight
-		loss += gr[i]
-	}
-	symmetricUpdate(g.C, g.k, g.h)
-	for i := 0; i < n; i++ {
-		g.h.Data[i*n+i] = -hsum[i] * g.kinv[i] * g.kinv[i]
+		cr[i] += weight
+		loss += ls + gr[i]
+		hr[i] = -hs * ki * ki
 	}
 	g.Loss += weight * loss / d
 	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns
@@ -414,26 +405,6 @@ func gatherT(at, a *mat.Dense[float64], supp []int, full bool) {
 				arow := a.Data[j*a.Stride+i0 : j*a.Stride+i1]
 				for i, v := range arow {
 					at.Data[(i0+i)*at.Stride+c] = v
-				}
-			}
-		}
-	}
-}
-
-// symmetricUpdate adds the strict upper triangle of w to both triangles of
-// c (c_ij += w_ij, c_ji += w_ij for i < j) and mirrors the strict upper
-// triangle of h onto its lower one, in cache blocks (all n x n).
-func symmetricUpdate(c, w, h *mat.Dense[float64]) {
-	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
-	n := c.Rows
-	for i0 := 0; i0 < n; i0 += bs {
-		for j0 := i0; j0 < n; j0 += bs {
-			for i := i0; i < min(i0+bs, n); i++ {
-				cr, wr, hr := c.Row(i), w.Row(i), h.Row(i)
-				for j := max(j0, i+1); j < min(j0+bs, n); j++ {
-					cr[j] += wr[j]
-					c.Data[j*c.Stride+i] += wr[j]
-					h.Data[j*h.Stride+i] = hr[j]
 				}
 			}
 		}
