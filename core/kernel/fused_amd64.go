@@ -41,3 +41,32 @@ func adamF32(w, m, v, g []float32, b1, c1, b2, c2, lr, eps float32) int {
 	adamAvx2F32(&w[0], &m[0], &v[0], &g[0], n, b1, c1, b2, c2, lr, eps)
 	return n
 }
+
+// axpyF32 returns the float32 row update of the active tier.
+func axpyF32() func(dst, src []float32, alpha float32) {
+	switch activeTier() {
+	case avx512Tier:
+		return axpyAvx512
+	case goTier:
+		return axpyRef[float32]
+	}
+	return axpyAvx2
+}
+
+func axpyAvx512(dst, src []float32, alpha float32) {
+	n := len(dst) &^ 15
+	src = src[:len(dst)]
+	if n > 0 {
+		axpyAvx512F32(&dst[0], &src[0], n, alpha)
+	}
+	axpyRef(dst[n:], src[n:], alpha)
+}
+
+func axpyAvx2(dst, src []float32, alpha float32) {
+	n := len(dst) &^ 7
+	src = src[:len(dst)]
+	if n > 0 {
+		axpyAvx2F32(&dst[0], &src[0], n, alpha)
+	}
+	axpyRef(dst[n:], src[n:], alpha)
+}

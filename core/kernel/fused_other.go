@@ -6,3 +6,5 @@ func subSqF32(dst, a, b []float32, acc *[8]float64) int                 { return
 func sumSqF32(x []float32, acc *[8]float64) int                         { return 0 }
 func scaleF32(x []float32, f float32) int                               { return 0 }
 func adamF32(w, m, v, g []float32, b1, c1, b2, c2, lr, eps float32) int { return 0 }
+
+func axpyF32() func(dst, src []float32, alpha float32) { return axpyRef[float32] }

@@ -3570,6 +3570,52 @@ adamAvx2F32_done:
 	VZEROUPPER
 	RET
 
+// func axpyAvx512F32(dst *float32, src *float32, n int, alpha float32)
+// Requires: AVX, AVX512F
+TEXT ·axpyAvx512F32(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS alpha+24(FP), Z0
+	TESTQ        DX, DX
+	JZ           axpyAvx512F32_done
+
+axpyAvx512F32_loop:
+	VMULPS  (CX), Z0, Z1
+	VADDPS  (AX), Z1, Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, AX
+	SUBQ    $0x10, DX
+	JNZ     axpyAvx512F32_loop
+
+axpyAvx512F32_done:
+	VZEROUPPER
+	RET
+
+// func axpyAvx2F32(dst *float32, src *float32, n int, alpha float32)
+// Requires: AVX
+TEXT ·axpyAvx2F32(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), AX
+	MOVQ         src+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS alpha+24(FP), Y0
+	TESTQ        DX, DX
+	JZ           axpyAvx2F32_done
+
+axpyAvx2F32_loop:
+	VMULPS  (CX), Y0, Y1
+	VADDPS  (AX), Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, DX
+	JNZ     axpyAvx2F32_loop
+
+axpyAvx2F32_done:
+	VZEROUPPER
+	RET
+
 // func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
 // Requires: AVX, AVX512F
 TEXT ·transAvx512F32_16(SB), NOSPLIT, $0-44

@@ -15,6 +15,8 @@ func fused() {
 	sumSq()
 	scale()
 	adam()
+	axpy(avx512)
+	axpy(avx2)
 }
 
 // paramAddr returns the memory operand of a float parameter.
@@ -184,6 +186,37 @@ func adam() {
 	ADDQ(U8(32), v)
 	ADDQ(U8(32), g)
 	SUBQ(U8(8), n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// axpy emits axpy<ISA>F32(dst, src *float32, n int, alpha float32): for
+// i < n (a multiple of the vector width), dst[i] = dst[i] + alpha src[i],
+// the product rounded before the sum (no FMA), as axpyRef. It is the inner
+// loop of the sparse-dense products (../../sparse.go).
+func axpy(v isa) {
+	lanes := v.bytes / 4
+	name := "axpy" + v.name + "F32"
+	TEXT(name, NOSPLIT, "func(dst, src *float32, n int, alpha float32)")
+	Pragma("noescape")
+	Doc(name + " is the " + v.name + " body of the sparse products' row update for n a multiple of the vector width; see axpyRef.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("n"), GP64())
+	a := v.vec()
+	VBROADCASTSS(paramAddr("alpha"), a)
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	x := v.vec()
+	VMULPS(Mem{Base: src}, a, x)
+	VADDPS(Mem{Base: dst}, x, x)
+	VMOVUPS(x, Mem{Base: dst})
+	ADDQ(U8(v.bytes), src)
+	ADDQ(U8(v.bytes), dst)
+	SUBQ(U8(lanes), n)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_done")
 	VZEROUPPER()

@@ -1,0 +1,130 @@
+package kernel
+
+import "fmt"
+
+// CSR is a sparse matrix in compressed sparse row form: the nonzero entries
+// of row i are Val[k] at column Col[k] for RowPtr[i] <= k < RowPtr[i+1],
+// columns increasing. The SGD trainer stores its sparse batches (BG(p) and
+// SR(p) data are zero with probability 1-p) this way so that the two
+// products with the batch skip the zeros.
+type CSR[T Float] struct {
+	Rows, Cols int
+	RowPtr     []int32
+	Col        []int32
+	Val        []T
+}
+
+// NewCSR returns a CSR with room for an r x c matrix with every entry
+// nonzero, so that FromDense never allocates. r*c must fit in an int32.
+func NewCSR[T Float](r, c int) (*CSR[T], error) {
+	if r < 0 || c < 0 || int64(r)*int64(c) >= 1<<31 {
+		return nil, fmt.Errorf("kernel: CSR of %d x %d entries: want 0 <= r*c < 2^31", r, c)
+	}
+	return &CSR[T]{RowPtr: make([]int32, r+1), Col: make([]int32, r*c), Val: make([]T, r*c)}, nil
+}
+
+// FromDense sets s to the r x c row-major matrix a (leading dimension lda),
+// keeping the entries that are not zero (NaN is kept), and returns their
+// number. r*c must not exceed the capacity given to NewCSR.
+func (s *CSR[T]) FromDense(r, c int, a []T, lda int) int {
+	checkOperand("A", r, c, len(a), max(lda, 1))
+	if r*c > len(s.Col) || r+1 > len(s.RowPtr) {
+		panic("kernel: CSR.FromDense: matrix larger than the CSR's capacity")
+	}
+	s.Rows, s.Cols = r, c
+	k := 0
+	col, val := s.Col, s.Val
+	for i := 0; i < r; i++ {
+		s.RowPtr[i] = int32(k)
+		for j, v := range a[i*lda : i*lda+c] {
+			if v != 0 {
+				col[k], val[k] = int32(j), v
+				k++
+			}
+		}
+	}
+	s.RowPtr[r] = int32(k)
+	return k
+}
+
+// SpMM computes C = S B for S (r x k, sparse) and B (k x n, row-major,
+// leading dimension ldb), C r x n (leading dimension ldc, not read):
+//
+//	C[i,:] = sum over the nonzeros S[i,j] of S[i,j] B[j,:]
+//
+// in the order of the row's nonzeros, each product rounded before it is
+// added (no FMA); with float32 the rows are updated by an AVX-512 or AVX2
+// loop on amd64, equal to the twin spmmRef bit for bit. Skipping the zeros of
+// S leaves each sum's terms and, up to their order, its rounding as in Gemm.
+func SpMM[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	checkOperand("B", s.Cols, n, len(b), max(ldb, 1))
+	checkOperand("C", s.Rows, n, len(c), max(ldc, 1))
+	if unsafe4[T]() {
+		s32 := CSR[float32]{s.Rows, s.Cols, s.RowPtr, s.Col, asF32(s.Val)}
+		spmmWith(axpyF32(), &s32, n, asF32(b), ldb, asF32(c), ldc)
+		return
+	}
+	spmmRef(s, n, b, ldb, c, ldc)
+}
+
+// SpMMT computes C = S^T B for S (r x k, sparse) and B (r x n, leading
+// dimension ldb), C k x n (leading dimension ldc, not read):
+//
+//	C[j,:] = sum over i of S[i,j] B[i,:]   (i increasing)
+//
+// rounded as SpMM; the twin is spmmTRef.
+func SpMMT[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	checkOperand("B", s.Rows, n, len(b), max(ldb, 1))
+	checkOperand("C", s.Cols, n, len(c), max(ldc, 1))
+	if unsafe4[T]() {
+		s32 := CSR[float32]{s.Rows, s.Cols, s.RowPtr, s.Col, asF32(s.Val)}
+		spmmTWith(axpyF32(), &s32, n, asF32(b), ldb, asF32(c), ldc)
+		return
+	}
+	spmmTRef(s, n, b, ldb, c, ldc)
+}
+
+// axpyRef is the twin of the row update: dst[i] = dst[i] + round(alpha src[i]).
+// The conversion rounds the product (no fused multiply-add).
+func axpyRef[T Float](dst, src []T, alpha T) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += T(alpha * v)
+	}
+}
+
+// spmmRef is the twin of SpMM.
+func spmmRef[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	spmmWith(axpyRef[T], s, n, b, ldb, c, ldc)
+}
+
+// spmmTRef is the twin of SpMMT.
+func spmmTRef[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	spmmTWith(axpyRef[T], s, n, b, ldb, c, ldc)
+}
+
+// spmmWith is SpMM's loop with the row update axpy.
+func spmmWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	for i := 0; i < s.Rows; i++ {
+		ci := c[i*ldc : i*ldc+n]
+		clear(ci)
+		for k := s.RowPtr[i]; k < s.RowPtr[i+1]; k++ {
+			j := int(s.Col[k])
+			axpy(ci, b[j*ldb:j*ldb+n], s.Val[k])
+		}
+	}
+}
+
+// spmmTWith is SpMMT's loop with the row update axpy.
+func spmmTWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
+	for j := 0; j < s.Cols; j++ {
+		clear(c[j*ldc : j*ldc+n])
+	}
+	for i := 0; i < s.Rows; i++ {
+		bi := b[i*ldb : i*ldb+n]
+		for k := s.RowPtr[i]; k < s.RowPtr[i+1]; k++ {
+			j := int(s.Col[k])
+			axpy(c[j*ldc:j*ldc+n], bi, s.Val[k])
+		}
+	}
+}
