@@ -73,7 +73,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			perStep := timeSteps(b, run.Step, float64(bs), "samples/s")
-			reportGemmShare(b, perStep, sgdProducts(d, n, bs))
+			reportGemmShare(b, perStep, sgdProducts(d, n, bs, run.SparseProducts()))
 		})
 	}
 }
@@ -159,18 +159,38 @@ func randDense[T kernel.Float](rng *rand.Rand, r, c int) *mat.Dense[T] {
 
 // sgdProducts returns the five products of one SGD step (train.SGDRun.Step)
 // at (d, n, batch N): Z = X B^T, X_hat = S A^T, dA = E^T S, dS = E A,
-// dB = dZ^T X.
-func sgdProducts(d, n, N int) func() {
+// dB = dZ^T X. With sparse, the two with the BG(0.1) batch X are the
+// step's sparse ones, Z = SpMM(X, B^T) and dB^T = SpMM(X^T, dZ) (the CSR
+// conversion and transpositions around them count as work around the
+// products).
+func sgdProducts(d, n, N int, sparse bool) func() {
 	rng := rand.New(rand.NewPCG(2, 2))
-	x, bm, a := randDense[float32](rng, N, d), randDense[float32](rng, n, d), randDense[float32](rng, d, n)
+	x, bm, a := mat.New[float32](N, d), randDense[float32](rng, n, d), randDense[float32](rng, d, n)
+	prior.FillBatch(prior.BernoulliGaussian{P: 0.1}, rng, x.Data)
 	z, s, xh := mat.New[float32](N, n), randDense[float32](rng, N, n), mat.New[float32](N, d)
 	ga, dz, gb := mat.New[float32](d, n), mat.New[float32](N, n), mat.New[float32](n, d)
+	bt, gbt := randDense[float32](rng, d, n), mat.New[float32](d, n)
+	xs, err1 := kernel.NewCSR[float32](N, d)
+	xts, err2 := kernel.NewCSR[float32](d, N)
+	if err1 != nil || err2 != nil {
+		panic("bench: CSR workspace")
+	}
+	xs.FromDense(N, d, x.Data, d)
+	xts.TransposeOf(xs)
 	return func() {
-		mat.Mul(z, 1, x, kernel.NoTrans, bm, kernel.Trans, 0)
+		if sparse {
+			kernel.SpMM(xs, n, bt.Data, n, z.Data, n)
+		} else {
+			mat.Mul(z, 1, x, kernel.NoTrans, bm, kernel.Trans, 0)
+		}
 		mat.Mul(xh, 1, s, kernel.NoTrans, a, kernel.Trans, 0)
 		mat.Mul(ga, 1, xh, kernel.Trans, s, kernel.NoTrans, 0)
 		mat.Mul(dz, 1, xh, kernel.NoTrans, a, kernel.NoTrans, 0)
-		mat.Mul(gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+		if sparse {
+			kernel.SpMM(xts, n, dz.Data, n, gbt.Data, n)
+		} else {
+			mat.Mul(gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+		}
 	}
 }
 

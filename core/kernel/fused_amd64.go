@@ -70,3 +70,50 @@ func axpyAvx2(dst, src []float32, alpha float32) {
 	}
 	axpyRef(dst[n:], src[n:], alpha)
 }
+
+// spmmF32 is SpMM for float32: AVX-512 column panels of 64 and 16 and an
+// AVX one of 8, the remaining columns by the twin's loop; on AVX2 whole-row
+// updates.
+func spmmF32(s *CSR[float32], n int, b []float32, ldb int, c []float32, ldc int) {
+	switch activeTier() {
+	case goTier:
+		spmmRef(s, n, b, ldb, c, ldc)
+		return
+	case avx512Tier:
+	default:
+		spmmWith(axpyAvx2, s, n, b, ldb, c, ldc)
+		return
+	}
+	p := 0
+	if s.Rows > 0 && s.Cols > 0 {
+		for ; p+64 <= n; p += 64 {
+			spmmPanelAvx512F32_64(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
+		}
+		for ; p+16 <= n; p += 16 {
+			spmmPanelAvx512F32_16(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
+		}
+		if p+8 <= n {
+			spmmPanelAvx2F32_8(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
+			p += 8
+		}
+	}
+	if p < n {
+		spmmWith(axpyRef[float32], s, n-p, b[p:], ldb, c[p:], ldc)
+	}
+}
+
+// colPtr and valPtr return the first element of the CSR's arrays (a valid
+// pointer even with no nonzeros: the kernels then never dereference it).
+func colPtr(s *CSR[float32]) *int32 {
+	if len(s.Col) == 0 {
+		return nil
+	}
+	return &s.Col[0]
+}
+
+func valPtr(s *CSR[float32]) *float32 {
+	if len(s.Val) == 0 {
+		return nil
+	}
+	return &s.Val[0]
+}

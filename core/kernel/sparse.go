@@ -53,35 +53,51 @@ func (s *CSR[T]) FromDense(r, c int, a []T, lda int) int {
 //	C[i,:] = sum over the nonzeros S[i,j] of S[i,j] B[j,:]
 //
 // in the order of the row's nonzeros, each product rounded before it is
-// added (no FMA); with float32 the rows are updated by an AVX-512 or AVX2
-// loop on amd64, equal to the twin spmmRef bit for bit. Skipping the zeros of
-// S leaves each sum's terms and, up to their order, its rounding as in Gemm.
+// added (no FMA). With float32 on amd64, AVX-512 kernels keep 64- or
+// 16-column panels of a row of C in registers across the row's nonzeros (so
+// a panel of B is reused from cache), the AVX2 tier updates whole rows; all
+// equal the twin spmmRef bit for bit. Skipping the zeros of S leaves each
+// sum's terms and, up to their order, its rounding as in Gemm. For
+// C = S^T B, use TransposeOf.
 func SpMM[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
 	checkOperand("B", s.Cols, n, len(b), max(ldb, 1))
 	checkOperand("C", s.Rows, n, len(c), max(ldc, 1))
 	if unsafe4[T]() {
 		s32 := CSR[float32]{s.Rows, s.Cols, s.RowPtr, s.Col, asF32(s.Val)}
-		spmmWith(axpyF32(), &s32, n, asF32(b), ldb, asF32(c), ldc)
+		spmmF32(&s32, n, asF32(b), ldb, asF32(c), ldc)
 		return
 	}
 	spmmRef(s, n, b, ldb, c, ldc)
 }
 
-// SpMMT computes C = S^T B for S (r x k, sparse) and B (r x n, leading
-// dimension ldb), C k x n (leading dimension ldc, not read):
-//
-//	C[j,:] = sum over i of S[i,j] B[i,:]   (i increasing)
-//
-// rounded as SpMM; the twin is spmmTRef.
-func SpMMT[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
-	checkOperand("B", s.Rows, n, len(b), max(ldb, 1))
-	checkOperand("C", s.Cols, n, len(c), max(ldc, 1))
-	if unsafe4[T]() {
-		s32 := CSR[float32]{s.Rows, s.Cols, s.RowPtr, s.Col, asF32(s.Val)}
-		spmmTWith(axpyF32(), &s32, n, asF32(b), ldb, asF32(c), ldc)
-		return
+// TransposeOf sets s to t^T (t r x c gives s c x r), the entries of each
+// row of s in increasing column order, by a counting sort over t's columns.
+// s must have room for it (NewCSR(c, r) or larger); it must not be t.
+func (s *CSR[T]) TransposeOf(t *CSR[T]) {
+	nnz := int(t.RowPtr[t.Rows])
+	if s == t || t.Cols+1 > len(s.RowPtr) || nnz > len(s.Col) {
+		panic("kernel: CSR.TransposeOf: no room, or s is t")
 	}
-	spmmTRef(s, n, b, ldb, c, ldc)
+	s.Rows, s.Cols = t.Cols, t.Rows
+	ptr := s.RowPtr[:t.Cols+1]
+	clear(ptr)
+	for _, j := range t.Col[:nnz] {
+		ptr[j+1]++
+	}
+	for j := 1; j < len(ptr); j++ {
+		ptr[j] += ptr[j-1]
+	}
+	// ptr[j] is now the next free slot of row j; shift back afterwards.
+	for i := 0; i < t.Rows; i++ {
+		for k := t.RowPtr[i]; k < t.RowPtr[i+1]; k++ {
+			j := t.Col[k]
+			q := ptr[j]
+			s.Col[q], s.Val[q] = int32(i), t.Val[k]
+			ptr[j] = q + 1
+		}
+	}
+	copy(ptr[1:], ptr[:t.Cols])
+	ptr[0] = 0
 }
 
 // axpyRef is the twin of the row update: dst[i] = dst[i] + round(alpha src[i]).
@@ -98,11 +114,6 @@ func spmmRef[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
 	spmmWith(axpyRef[T], s, n, b, ldb, c, ldc)
 }
 
-// spmmTRef is the twin of SpMMT.
-func spmmTRef[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
-	spmmTWith(axpyRef[T], s, n, b, ldb, c, ldc)
-}
-
 // spmmWith is SpMM's loop with the row update axpy.
 func spmmWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
 	for i := 0; i < s.Rows; i++ {
@@ -111,20 +122,6 @@ func spmmWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T
 		for k := s.RowPtr[i]; k < s.RowPtr[i+1]; k++ {
 			j := int(s.Col[k])
 			axpy(ci, b[j*ldb:j*ldb+n], s.Val[k])
-		}
-	}
-}
-
-// spmmTWith is SpMMT's loop with the row update axpy.
-func spmmTWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
-	for j := 0; j < s.Cols; j++ {
-		clear(c[j*ldc : j*ldc+n])
-	}
-	for i := 0; i < s.Rows; i++ {
-		bi := b[i*ldb : i*ldb+n]
-		for k := s.RowPtr[i]; k < s.RowPtr[i+1]; k++ {
-			j := int(s.Col[k])
-			axpy(c[j*ldc:j*ldc+n], bi, s.Val[k])
 		}
 	}
 }

@@ -3616,6 +3616,153 @@ axpyAvx2F32_done:
 	VZEROUPPER
 	RET
 
+// func spmmPanelAvx512F32_64(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·spmmPanelAvx512F32_64(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx512F32_64_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx512F32_64_row:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	MOVLQSX 4(BX), R11
+	CMPQ    R10, R11
+	JGE     spmmPanelAvx512F32_64_store
+
+spmmPanelAvx512F32_64_nz:
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z4
+	VMULPS       (R12), Z4, Z5
+	VADDPS       Z5, Z0, Z0
+	VMULPS       64(R12), Z4, Z5
+	VADDPS       Z5, Z1, Z1
+	VMULPS       128(R12), Z4, Z5
+	VADDPS       Z5, Z2, Z2
+	VMULPS       192(R12), Z4, Z5
+	VADDPS       Z5, Z3, Z3
+	INCQ         R10
+	CMPQ         R10, R11
+	JL           spmmPanelAvx512F32_64_nz
+
+spmmPanelAvx512F32_64_store:
+	VMOVUPS Z0, (AX)
+	VMOVUPS Z1, 64(AX)
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS Z3, 192(AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx512F32_64_row
+
+spmmPanelAvx512F32_64_done:
+	VZEROUPPER
+	RET
+
+// func spmmPanelAvx512F32_16(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·spmmPanelAvx512F32_16(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx512F32_16_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx512F32_16_row:
+	VXORPS  Z0, Z0, Z0
+	MOVLQSX 4(BX), R11
+	CMPQ    R10, R11
+	JGE     spmmPanelAvx512F32_16_store
+
+spmmPanelAvx512F32_16_nz:
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z1
+	VMULPS       (R12), Z1, Z1
+	VADDPS       Z1, Z0, Z0
+	INCQ         R10
+	CMPQ         R10, R11
+	JL           spmmPanelAvx512F32_16_nz
+
+spmmPanelAvx512F32_16_store:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx512F32_16_row
+
+spmmPanelAvx512F32_16_done:
+	VZEROUPPER
+	RET
+
+// func spmmPanelAvx2F32_8(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX
+TEXT ·spmmPanelAvx2F32_8(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx2F32_8_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx2F32_8_row:
+	VXORPS  Y0, Y0, Y0
+	MOVLQSX 4(BX), R11
+	CMPQ    R10, R11
+	JGE     spmmPanelAvx2F32_8_store
+
+spmmPanelAvx2F32_8_nz:
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Y1
+	VMULPS       (R12), Y1, Y1
+	VADDPS       Y1, Y0, Y0
+	INCQ         R10
+	CMPQ         R10, R11
+	JL           spmmPanelAvx2F32_8_nz
+
+spmmPanelAvx2F32_8_store:
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx2F32_8_row
+
+spmmPanelAvx2F32_8_done:
+	VZEROUPPER
+	RET
+
 // func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
 // Requires: AVX, AVX512F
 TEXT ·transAvx512F32_16(SB), NOSPLIT, $0-44

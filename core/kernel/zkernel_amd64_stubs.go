@@ -116,6 +116,21 @@ func axpyAvx512F32(dst *float32, src *float32, n int, alpha float32)
 //go:noescape
 func axpyAvx2F32(dst *float32, src *float32, n int, alpha float32)
 
+// spmmPanelAvx512F32_64 computes a 64-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx512F32_64(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
+// spmmPanelAvx512F32_16 computes a 16-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx512F32_16(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
+// spmmPanelAvx2F32_8 computes a 8-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx2F32_8(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
 // transAvx512F32_16 transposes 16 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 16; see packTransRef.
 //
 //go:noescape

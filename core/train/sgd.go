@@ -76,6 +76,7 @@ type SGDRun struct {
 	dz, tz *mat.Dense[float32]
 	ga, gb *mat.Dense[float32]
 	oa, ob *adam
+	sparse *sparseState // non-nil: sparse batches (see sparseMinZeroMass)
 }
 
 // NewSGDRun validates cfg, fills in its defaults and allocates the workspaces.
@@ -93,10 +94,18 @@ func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg
 		return nil, fmt.Errorf("train: invalid SGD setting %+v", cfg)
 	}
 	d, n, N := m.Dim(), m.Bits(), cfg.Batch
-	return &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
+	run := &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
 		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n), tz: mat.New[float32](N, n),
 		ga: mat.New[float32](d, n), gb: mat.New[float32](n, d),
-		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}, nil
+		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}
+	if p.ZeroMass() >= sparseMinZeroMass && d*n <= sparseMaxWeights {
+		sp, err := newSparseState(N, d, n)
+		if err != nil {
+			return nil, fmt.Errorf("train: SGD batch %d x %d: %w", N, d, err)
+		}
+		run.sparse = sp
+	}
+	return run, nil
 }
 
 // Step draws a fresh batch, takes Adam step number step (1-based; it sets
@@ -106,7 +115,12 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
 	prior.FillBatch(run.p, run.rng, x.Data)
-	z, s, xh := m.Forward(run.ws, x)
+	var z, s, xh *mat.Dense[float32]
+	if run.sparse != nil {
+		z, s, xh = run.sparse.forward(run, x)
+	} else {
+		z, s, xh = m.Forward(run.ws, x)
+	}
 	loss := kernel.SubSq(e.Data, xh.Data, x.Data) / float64(N*d)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
@@ -121,7 +135,11 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	default:
 		kernel.STEGrad(dz.Data, dz.Data, z.Data)
 	}
-	mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	if run.sparse != nil {
+		run.sparse.backwardB(run.gb, dz)
+	} else {
+		mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	}
 	run.oa.step(m.A.Data, run.ga.Data, cfg.LR, step)
 	run.ob.step(m.B.Data, run.gb.Data, cfg.LR, step)
 	if !cfg.KeepScale {

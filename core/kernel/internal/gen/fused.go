@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -17,6 +19,9 @@ func fused() {
 	adam()
 	axpy(avx512)
 	axpy(avx2)
+	spmmPanel(4)
+	spmmPanel(1)
+	spmmPanelVec(1, avx2) // the 8-column tail of the AVX-512 tier
 }
 
 // paramAddr returns the memory operand of a float parameter.
@@ -218,6 +223,74 @@ func axpy(v isa) {
 	ADDQ(U8(v.bytes), dst)
 	SUBQ(U8(lanes), n)
 	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// spmmPanel emits spmmPanelAvx512F32_<w>(c *float32, ldc, rows int, rowPtr,
+// col *int32, val, b *float32, ldb int) for a panel of w = 16 nv columns:
+// for r < rows, c[r*ldc+j] = sum over k in [rowPtr[r], rowPtr[r+1]) of
+// round(val[k] b[col[k]*ldb+j]) for j < w, the terms added in order of k to
+// an accumulator starting at +0 (no FMA), as the twin spmmRef. The
+// accumulators stay in registers across a row's nonzeros.
+func spmmPanel(nv int) {
+	spmmPanelVec(nv, avx512)
+}
+
+// spmmPanelVec is spmmPanel with nv vectors of the ISA v: w = nv lanes.
+func spmmPanelVec(nv int, v isa) {
+	w := v.bytes / 4 * nv
+	name := fmt.Sprintf("spmmPanel%sF32_%d", v.name, w)
+	TEXT(name, NOSPLIT, "func(c *float32, ldc, rows int, rowPtr, col *int32, val, b *float32, ldb int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s computes a %d-column panel of SpMM; see spmmRef.", name, w))
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	rows := Load(Param("rows"), GP64())
+	rp := Load(Param("rowPtr"), GP64())
+	col := Load(Param("col"), GP64())
+	val := Load(Param("val"), GP64())
+	b := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldc)
+	SHLQ(U8(2), ldb)
+	acc := make([]VecVirtual, nv)
+	for i := range acc {
+		acc[i] = v.vec()
+	}
+	bv, t := v.vec(), v.vec()
+	k, kend, j := GP64(), GP64(), GP64()
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	MOVLQSX(Mem{Base: rp}, k)
+	Label(name + "_row")
+	for i := range acc {
+		VXORPS(acc[i], acc[i], acc[i])
+	}
+	MOVLQSX(Mem{Base: rp, Disp: 4}, kend)
+	CMPQ(k, kend)
+	JGE(LabelRef(name + "_store"))
+	Label(name + "_nz")
+	MOVLQSX(Mem{Base: col, Index: k, Scale: 4}, j)
+	IMULQ(ldb, j)
+	ADDQ(b, j)
+	VBROADCASTSS(Mem{Base: val, Index: k, Scale: 4}, bv)
+	for i := range acc {
+		VMULPS(Mem{Base: j, Disp: v.bytes * i}, bv, t)
+		VADDPS(t, acc[i], acc[i])
+	}
+	INCQ(k)
+	CMPQ(k, kend)
+	JL(LabelRef(name + "_nz"))
+	Label(name + "_store")
+	for i := range acc {
+		VMOVUPS(acc[i], Mem{Base: c, Disp: v.bytes * i})
+	}
+	ADDQ(ldc, c)
+	ADDQ(U8(4), rp)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_row"))
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
