@@ -33,8 +33,8 @@ func (run *SGDRun) SparseProducts() bool { return run.sparse != nil }
 type sparseState struct {
 	x   *kernel.CSR[float32]
 	xt  *kernel.CSR[float32] // X^T
-	bt  *mat.Dense[float32] // B^T, d x n
-	gbt *mat.Dense[float32] // dB^T = X^T dZ, d x n
+	bt  *mat.Dense[float32]  // B^T, d x n
+	gbt *mat.Dense[float32]  // dB^T = X^T dZ, d x n
 }
 
 func newSparseState(N, d, n int) (*sparseState, error) {
