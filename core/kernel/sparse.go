@@ -47,6 +47,36 @@ func (s *CSR[T]) FromDense(r, c int, a []T, lda int) int {
 	return k
 }
 
+// FromIndices sets s to the r x c row-major matrix a (leading dimension c)
+// whose nonzeros lie at the flat positions idx (increasing; other entries
+// are zero), in O(len(idx) + r): the batch sampler lists the positions it
+// draws (prior.FillBatchIndexed), which saves FromDense's scan of all r c
+// entries. Listed entries that are zero are kept as explicit zeros.
+func (s *CSR[T]) FromIndices(r, c int, a []T, idx []int32) {
+	checkOperand("A", r, c, len(a), max(c, 1))
+	if len(idx) > len(s.Col) || r+1 > len(s.RowPtr) {
+		panic("kernel: CSR.FromIndices: more entries than the CSR's capacity")
+	}
+	s.Rows, s.Cols = r, c
+	row, end := 0, c // the row being filled and its end position
+	s.RowPtr[0] = 0
+	for k, q := range idx {
+		for int(q) >= end {
+			if row+1 >= r+1 {
+				panic("kernel: CSR.FromIndices: position beyond the matrix")
+			}
+			row++
+			s.RowPtr[row] = int32(k)
+			end += c
+		}
+		s.Col[k], s.Val[k] = q-int32(end-c), a[q]
+	}
+	for row < r {
+		row++
+		s.RowPtr[row] = int32(len(idx))
+	}
+}
+
 // SpMM computes C = S B for S (r x k, sparse) and B (k x n, row-major,
 // leading dimension ldb), C r x n (leading dimension ldc, not read):
 //

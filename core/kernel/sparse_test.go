@@ -77,6 +77,35 @@ func checkSparse[T float32 | float64](r, k, n int, dens float64, seed uint64) st
 	if cnt != nnz || int(s.RowPtr[r]) != nnz {
 		return "FromDense count wrong"
 	}
+	// FromIndices on the compact copy gives the same CSR.
+	var idx []int32
+	compact := make([]T, r*k)
+	for i := 0; i < r; i++ {
+		for j := 0; j < k; j++ {
+			compact[i*k+j] = sd[i*lds+j]
+			if sd[i*lds+j] != 0 {
+				idx = append(idx, int32(i*k+j))
+			}
+		}
+	}
+	si, err := NewCSR[T](r, k)
+	if err != nil {
+		return err.Error()
+	}
+	si.FromIndices(r, k, compact, idx)
+	if si.Rows != r || si.Cols != k {
+		return "FromIndices: wrong shape"
+	}
+	for i := 0; i <= r; i++ {
+		if si.RowPtr[i] != s.RowPtr[i] {
+			return fmt.Sprintf("FromIndices: RowPtr[%d] = %d, FromDense %d", i, si.RowPtr[i], s.RowPtr[i])
+		}
+	}
+	for q := 0; q < nnz; q++ {
+		if si.Col[q] != s.Col[q] || !sameBits(si.Val[q], s.Val[q]) {
+			return fmt.Sprintf("FromIndices: entry %d differs", q)
+		}
+	}
 	st, err := NewCSR[T](k, r)
 	if err != nil {
 		return err.Error()

@@ -26,6 +26,41 @@ import (
 // math.Log (no CPU-dependent code path) are used, so a seed gives the same
 // batch bit for bit on every CPU and kernel tier.
 func FillBatch[T float32 | float64](p Prior, rng *rand.Rand, dst []T) {
+	fillBatch(p, rng, dst, nil)
+}
+
+// FillBatchIndexed is FillBatch (the same values, the same use of rng) that
+// also appends to idx[:0] the positions i, increasing, at which it drew a
+// coordinate of a sparse prior, BG(p) or SR(p) with p < 1: every nonzero of
+// dst is listed (a listed entry is zero only if its normal draw was exactly
+// 0). For the other priors it returns idx[:0], false. No allocation happens
+// when cap(idx) >= len(dst).
+func FillBatchIndexed[T float32 | float64](p Prior, rng *rand.Rand, dst []T, idx []int32) ([]int32, bool) {
+	if idx == nil {
+		idx = []int32{} // non-nil: fillBatch records positions
+	}
+	idx = idx[:0]
+	switch q := p.(type) {
+	case BernoulliGaussian:
+		if !(q.P > 0 && q.P < 1) || len(dst) >= 1<<31 {
+			fillBatch(p, rng, dst, nil)
+			return idx, false
+		}
+	case SparseRademacher:
+		if !(q.P > 0 && q.P < 1) || len(dst) >= 1<<31 {
+			fillBatch(p, rng, dst, nil)
+			return idx, false
+		}
+	default:
+		fillBatch(p, rng, dst, nil)
+		return idx, false
+	}
+	return fillBatch(p, rng, dst, idx), true
+}
+
+// fillBatch is FillBatch, appending the drawn positions of a sparse prior to
+// idx if idx is not nil.
+func fillBatch[T float32 | float64](p Prior, rng *rand.Rand, dst []T, idx []int32) []int32 {
 	switch q := p.(type) {
 	case Gaussian:
 		g := newFastGen(rng)
@@ -35,7 +70,7 @@ func FillBatch[T float32 | float64](p Prior, rng *rand.Rand, dst []T) {
 	case BernoulliGaussian:
 		if !(q.P > 0 && q.P <= 1) {
 			Fill(p, rng, dst)
-			return
+			return idx
 		}
 		g := newFastGen(rng)
 		s := 1 / math.Sqrt(q.P)
@@ -43,17 +78,20 @@ func FillBatch[T float32 | float64](p Prior, rng *rand.Rand, dst []T) {
 			for i := range dst {
 				dst[i] = T(s * g.normal())
 			}
-			return
+			return idx
 		}
 		clear(dst)
 		lq := math.Log1p(-q.P)
 		for i := g.gap(lq, len(dst)); i < len(dst); i += 1 + g.gap(lq, len(dst)) {
 			dst[i] = T(s * g.normal())
+			if idx != nil {
+				idx = append(idx, int32(i))
+			}
 		}
 	case SparseRademacher:
 		if !(q.P > 0 && q.P <= 1) {
 			Fill(p, rng, dst)
-			return
+			return idx
 		}
 		g := newFastGen(rng)
 		s := T(1 / math.Sqrt(q.P))
@@ -65,10 +103,14 @@ func FillBatch[T float32 | float64](p Prior, rng *rand.Rand, dst []T) {
 			} else {
 				dst[i] = -s
 			}
+			if idx != nil {
+				idx = append(idx, int32(i))
+			}
 		}
 	default:
 		Fill(p, rng, dst)
 	}
+	return idx
 }
 
 // fastGen is a PCG-DXSM generator held by value, so its calls inline.

@@ -132,3 +132,43 @@ func BenchmarkFillBatch(b *testing.B) {
 		})
 	}
 }
+
+// TestFillBatchIndexed: FillBatchIndexed draws exactly FillBatch's batch and
+// lists exactly its nonzero positions for the sparse priors; for the others
+// it reports false. It allocates nothing given the capacity.
+func TestFillBatchIndexed(t *testing.T) {
+	for _, p := range []Prior{Gaussian{}, BernoulliGaussian{0.1}, BernoulliGaussian{1}, SparseRademacher{0.3}} {
+		a, b := make([]float32, 5003), make([]float32, 5003)
+		FillBatch(p, rand.New(rand.NewPCG(1, 2)), a)
+		idx, ok := FillBatchIndexed(p, rand.New(rand.NewPCG(1, 2)), b, make([]int32, 0, len(b)))
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s: element %d differs from FillBatch", p.Name(), i)
+			}
+		}
+		sparse := p.ZeroMass() > 0
+		if ok != sparse {
+			t.Fatalf("%s: indexed %v, want %v", p.Name(), ok, sparse)
+		}
+		if !ok {
+			continue
+		}
+		k := 0
+		for i, v := range b {
+			if v != 0 {
+				if k >= len(idx) || idx[k] != int32(i) {
+					t.Fatalf("%s: nonzero %d at %d not listed in order", p.Name(), k, i)
+				}
+				k++
+			}
+		}
+		if k != len(idx) {
+			t.Fatalf("%s: %d positions listed, %d nonzeros", p.Name(), len(idx), k)
+		}
+		buf := make([]int32, 0, len(b))
+		rng := rand.New(rand.NewPCG(1, 2))
+		if n := testing.AllocsPerRun(5, func() { FillBatchIndexed(p, rng, b, buf) }); n != 0 {
+			t.Errorf("%s: %v allocations", p.Name(), n)
+		}
+	}
+}

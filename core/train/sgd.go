@@ -114,11 +114,12 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	m, cfg, x, e, dz := run.m, run.cfg, run.x, run.e, run.dz
 	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
-	prior.FillBatch(run.p, run.rng, x.Data)
 	var z, s, xh *mat.Dense[float32]
 	if run.sparse != nil {
-		z, s, xh = run.sparse.forward(run, x)
+		run.sparse.fill(run.p, run.rng, x)
+		z, s, xh = run.sparse.forward(run)
 	} else {
+		prior.FillBatch(run.p, run.rng, x.Data)
 		z, s, xh = m.Forward(run.ws, x)
 	}
 	loss := kernel.SubSq(e.Data, xh.Data, x.Data) / float64(N*d)

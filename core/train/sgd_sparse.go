@@ -1,8 +1,11 @@
 package train
 
 import (
+	"math/rand/v2"
+
 	"github.com/seed05b1c944/onebit/core/kernel"
 	"github.com/seed05b1c944/onebit/core/mat"
+	"github.com/seed05b1c944/onebit/core/prior"
 )
 
 // sparseMinZeroMass is the zero mass of the prior from which the SGD step
@@ -18,8 +21,10 @@ import (
 // nonzeros, which is fast only while B^T stays in the core's 1 MiB L2 cache
 // and its neighbour: so they are used only for d n <= sparseMaxWeights
 // (2 MiB of float32). Measured (BenchmarkTrainStep, interleaved, medians
-// of 4, CPU time): (784, 392, 1024) 22.0 ms sparse against 24.9 ms dense;
-// (1024, 1024, 1024) 74.8 against 73.5; (3072, 1536, 512) 190 against 176.
+// of 4, CPU time): (784, 392, 1024) 20.0 ms sparse against 25.3 ms dense,
+// (256, 128, 256) 0.70 against 0.75 ms; but (1024, 1024, 1024) 74.8
+// against 73.5 and (3072, 1536, 512) 190 against 176 (before the batch's
+// positions came from the sampler, which saves about 1 ms more there).
 const (
 	sparseMinZeroMass = 0.75
 	sparseMaxWeights  = 1 << 19
@@ -33,6 +38,7 @@ func (run *SGDRun) SparseProducts() bool { return run.sparse != nil }
 type sparseState struct {
 	x   *kernel.CSR[float32]
 	xt  *kernel.CSR[float32] // X^T
+	idx []int32              // positions of the batch's nonzeros (prior.FillBatchIndexed)
 	bt  *mat.Dense[float32]  // B^T, d x n
 	gbt *mat.Dense[float32]  // dB^T = X^T dZ, d x n
 }
@@ -46,15 +52,27 @@ func newSparseState(N, d, n int) (*sparseState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sparseState{x: x, xt: xt, bt: mat.New[float32](d, n), gbt: mat.New[float32](d, n)}, nil
+	return &sparseState{x: x, xt: xt, idx: make([]int32, 0, N*d), bt: mat.New[float32](d, n), gbt: mat.New[float32](d, n)}, nil
+}
+
+// fill draws the batch x from p as prior.FillBatch does and stores it in
+// sp.x as well, from the positions the sampler lists (or by a scan of x
+// when p lists none).
+func (sp *sparseState) fill(p prior.Prior, rng *rand.Rand, x *mat.Dense[float32]) {
+	idx, ok := prior.FillBatchIndexed(p, rng, x.Data, sp.idx)
+	sp.idx = idx
+	if ok && x.Stride == x.Cols {
+		sp.x.FromIndices(x.Rows, x.Cols, x.Data, idx)
+		return
+	}
+	sp.x.FromDense(x.Rows, x.Cols, x.Data, x.Stride)
 }
 
 // forward is model.Autoencoder.Forward with Z = X B^T computed from the
-// nonzeros of X (the batch is also stored in sp.x for backwardB).
-func (sp *sparseState) forward(run *SGDRun, x *mat.Dense[float32]) (z, s, xh *mat.Dense[float32]) {
+// nonzeros of X, stored in sp.x by fill.
+func (sp *sparseState) forward(run *SGDRun) (z, s, xh *mat.Dense[float32]) {
 	m, ws := run.m, run.ws
 	z, s, xh = ws.Z, ws.S, ws.XHat
-	sp.x.FromDense(x.Rows, x.Cols, x.Data, x.Stride)
 	transpose(sp.bt, m.B)
 	kernel.SpMM(sp.x, m.Bits(), sp.bt.Data, sp.bt.Stride, z.Data, z.Stride)
 	for i := 0; i < z.Rows; i++ {
