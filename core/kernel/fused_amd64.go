@@ -42,63 +42,30 @@ func adamF32(w, m, v, g []float32, b1, c1, b2, c2, lr, eps float32) int {
 	return n
 }
 
-// axpyF32 returns the float32 row update of the active tier.
-func axpyF32() func(dst, src []float32, alpha float32) {
-	switch activeTier() {
-	case avx512Tier:
-		return axpyAvx512
-	case goTier:
-		return axpyRef[float32]
-	}
-	return axpyAvx2
-}
-
-func axpyAvx512(dst, src []float32, alpha float32) {
-	n := len(dst) &^ 15
-	src = src[:len(dst)]
-	if n > 0 {
-		axpyAvx512F32(&dst[0], &src[0], n, alpha)
-	}
-	axpyRef(dst[n:], src[n:], alpha)
-}
-
-func axpyAvx2(dst, src []float32, alpha float32) {
-	n := len(dst) &^ 7
-	src = src[:len(dst)]
-	if n > 0 {
-		axpyAvx2F32(&dst[0], &src[0], n, alpha)
-	}
-	axpyRef(dst[n:], src[n:], alpha)
-}
-
-// spmmF32 is SpMM for float32: AVX-512 column panels of 64 and 16 and an
-// AVX one of 8, the remaining columns by the twin's loop; on AVX2 whole-row
-// updates.
+// spmmF32 is SpMM for float32: AVX-512 column panels of 64 and 16 (on the
+// AVX-512 tier), then AVX panels of 8, the remaining columns by the twin.
 func spmmF32(s *CSR[float32], n int, b []float32, ldb int, c []float32, ldc int) {
-	switch activeTier() {
-	case goTier:
+	tr := activeTier()
+	if tr == goTier {
 		spmmRef(s, n, b, ldb, c, ldc)
-		return
-	case avx512Tier:
-	default:
-		spmmWith(axpyAvx2, s, n, b, ldb, c, ldc)
 		return
 	}
 	p := 0
-	if s.Rows > 0 && s.Cols > 0 {
+	if s.Rows > 0 && s.Cols > 0 && tr == avx512Tier {
 		for ; p+64 <= n; p += 64 {
 			spmmPanelAvx512F32_64(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
 		}
 		for ; p+16 <= n; p += 16 {
 			spmmPanelAvx512F32_16(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
 		}
-		if p+8 <= n {
+	}
+	if s.Rows > 0 && s.Cols > 0 {
+		for ; p+8 <= n; p += 8 {
 			spmmPanelAvx2F32_8(&c[p], ldc, s.Rows, &s.RowPtr[0], colPtr(s), valPtr(s), &b[p], ldb)
-			p += 8
 		}
 	}
 	if p < n {
-		spmmWith(axpyRef[float32], s, n-p, b[p:], ldb, c[p:], ldc)
+		spmmRef(s, n-p, b[p:], ldb, c[p:], ldc)
 	}
 }
 

@@ -82,11 +82,12 @@ func (s *CSR[T]) FromIndices(r, c int, a []T, idx []int32) {
 //
 //	C[i,:] = sum over the nonzeros S[i,j] of S[i,j] B[j,:]
 //
-// in the order of the row's nonzeros, each product rounded before it is
-// added (no FMA). With float32 on amd64, AVX-512 kernels keep 64- or
-// 16-column panels of a row of C in registers across the row's nonzeros (so
-// a panel of B is reused from cache), the AVX2 tier updates whole rows; all
-// equal the twin spmmRef bit for bit. Skipping the zeros of S leaves each
+// each product rounded before it is added (no FMA), the terms summed in the
+// order of the row's nonzeros into two alternating partial sums (see
+// spmmRef). With float32 on amd64, AVX-512 kernels keep 64- or 16-column
+// panels of a row of C in registers across the row's nonzeros (so a panel
+// of B is reused from cache), AVX ones 8-column panels; all equal the twin
+// spmmRef bit for bit. Skipping the zeros of S leaves each
 // sum's terms and, up to their order, its rounding as in Gemm. For
 // C = S^T B, use TransposeOf.
 func SpMM[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
@@ -130,28 +131,24 @@ func (s *CSR[T]) TransposeOf(t *CSR[T]) {
 	ptr[0] = 0
 }
 
-// axpyRef is the twin of the row update: dst[i] = dst[i] + round(alpha src[i]).
-// The conversion rounds the product (no fused multiply-add).
-func axpyRef[T Float](dst, src []T, alpha T) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += T(alpha * v)
-	}
-}
-
-// spmmRef is the twin of SpMM.
+// spmmRef is the twin of SpMM: for each row i and column j, the terms
+// round(S[i,l] B[l,j]) of the row's nonzeros, in order, go alternately to
+// two sums starting at +0 (first, third, ... term to the first; no FMA: the
+// conversion rounds each product), and C[i,j] is their sum.
 func spmmRef[T Float](s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
-	spmmWith(axpyRef[T], s, n, b, ldb, c, ldc)
-}
-
-// spmmWith is SpMM's loop with the row update axpy.
-func spmmWith[T Float](axpy func(dst, src []T, alpha T), s *CSR[T], n int, b []T, ldb int, c []T, ldc int) {
 	for i := 0; i < s.Rows; i++ {
-		ci := c[i*ldc : i*ldc+n]
-		clear(ci)
-		for k := s.RowPtr[i]; k < s.RowPtr[i+1]; k++ {
-			j := int(s.Col[k])
-			axpy(ci, b[j*ldb:j*ldb+n], s.Val[k])
+		k0, k1 := int(s.RowPtr[i]), int(s.RowPtr[i+1])
+		for j := 0; j < n; j++ {
+			var a0, a1 T
+			for k := k0; k < k1; k++ {
+				t := T(s.Val[k] * b[int(s.Col[k])*ldb+j])
+				if (k-k0)&1 == 0 {
+					a0 += t
+				} else {
+					a1 += t
+				}
+			}
+			c[i*ldc+j] = a0 + a1
 		}
 	}
 }

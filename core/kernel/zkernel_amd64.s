@@ -3570,52 +3570,6 @@ adamAvx2F32_done:
 	VZEROUPPER
 	RET
 
-// func axpyAvx512F32(dst *float32, src *float32, n int, alpha float32)
-// Requires: AVX, AVX512F
-TEXT ·axpyAvx512F32(SB), NOSPLIT, $0-28
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         n+16(FP), DX
-	VBROADCASTSS alpha+24(FP), Z0
-	TESTQ        DX, DX
-	JZ           axpyAvx512F32_done
-
-axpyAvx512F32_loop:
-	VMULPS  (CX), Z0, Z1
-	VADDPS  (AX), Z1, Z1
-	VMOVUPS Z1, (AX)
-	ADDQ    $0x40, CX
-	ADDQ    $0x40, AX
-	SUBQ    $0x10, DX
-	JNZ     axpyAvx512F32_loop
-
-axpyAvx512F32_done:
-	VZEROUPPER
-	RET
-
-// func axpyAvx2F32(dst *float32, src *float32, n int, alpha float32)
-// Requires: AVX
-TEXT ·axpyAvx2F32(SB), NOSPLIT, $0-28
-	MOVQ         dst+0(FP), AX
-	MOVQ         src+8(FP), CX
-	MOVQ         n+16(FP), DX
-	VBROADCASTSS alpha+24(FP), Y0
-	TESTQ        DX, DX
-	JZ           axpyAvx2F32_done
-
-axpyAvx2F32_loop:
-	VMULPS  (CX), Y0, Y1
-	VADDPS  (AX), Y1, Y1
-	VMOVUPS Y1, (AX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x20, AX
-	SUBQ    $0x08, DX
-	JNZ     axpyAvx2F32_loop
-
-axpyAvx2F32_done:
-	VZEROUPPER
-	RET
-
 // func spmmPanelAvx512F32_64(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·spmmPanelAvx512F32_64(SB), NOSPLIT, $0-64
@@ -3638,32 +3592,70 @@ spmmPanelAvx512F32_64_row:
 	VXORPS  Z1, Z1, Z1
 	VXORPS  Z2, Z2, Z2
 	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
 	MOVLQSX 4(BX), R11
-	CMPQ    R10, R11
-	JGE     spmmPanelAvx512F32_64_store
 
-spmmPanelAvx512F32_64_nz:
+spmmPanelAvx512F32_64_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx512F32_64_single
 	MOVLQSX      (SI)(R10*4), R12
 	IMULQ        R9, R12
 	ADDQ         R8, R12
-	VBROADCASTSS (DI)(R10*4), Z4
-	VMULPS       (R12), Z4, Z5
-	VADDPS       Z5, Z0, Z0
-	VMULPS       64(R12), Z4, Z5
-	VADDPS       Z5, Z1, Z1
-	VMULPS       128(R12), Z4, Z5
-	VADDPS       Z5, Z2, Z2
-	VMULPS       192(R12), Z4, Z5
-	VADDPS       Z5, Z3, Z3
-	INCQ         R10
+	VBROADCASTSS (DI)(R10*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z0, Z0
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z2, Z2
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z4, Z4
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z6, Z6
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z1, Z1
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z3, Z3
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z5, Z5
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z7, Z7
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx512F32_64_pair
+
+spmmPanelAvx512F32_64_single:
 	CMPQ         R10, R11
-	JL           spmmPanelAvx512F32_64_nz
+	JGE          spmmPanelAvx512F32_64_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z0, Z0
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z2, Z2
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z4, Z4
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z6, Z6
+	INCQ         R10
 
 spmmPanelAvx512F32_64_store:
+	VADDPS  Z1, Z0, Z0
 	VMOVUPS Z0, (AX)
-	VMOVUPS Z1, 64(AX)
-	VMOVUPS Z2, 128(AX)
-	VMOVUPS Z3, 192(AX)
+	VADDPS  Z3, Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, 128(AX)
+	VADDPS  Z7, Z6, Z6
+	VMOVUPS Z6, 192(AX)
 	ADDQ    CX, AX
 	ADDQ    $0x04, BX
 	DECQ    DX
@@ -3692,22 +3684,42 @@ TEXT ·spmmPanelAvx512F32_16(SB), NOSPLIT, $0-64
 
 spmmPanelAvx512F32_16_row:
 	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
 	MOVLQSX 4(BX), R11
-	CMPQ    R10, R11
-	JGE     spmmPanelAvx512F32_16_store
 
-spmmPanelAvx512F32_16_nz:
+spmmPanelAvx512F32_16_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx512F32_16_single
 	MOVLQSX      (SI)(R10*4), R12
 	IMULQ        R9, R12
 	ADDQ         R8, R12
-	VBROADCASTSS (DI)(R10*4), Z1
-	VMULPS       (R12), Z1, Z1
-	VADDPS       Z1, Z0, Z0
-	INCQ         R10
+	VBROADCASTSS (DI)(R10*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z0, Z0
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z1, Z1
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx512F32_16_pair
+
+spmmPanelAvx512F32_16_single:
 	CMPQ         R10, R11
-	JL           spmmPanelAvx512F32_16_nz
+	JGE          spmmPanelAvx512F32_16_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z0, Z0
+	INCQ         R10
 
 spmmPanelAvx512F32_16_store:
+	VADDPS  Z1, Z0, Z0
 	VMOVUPS Z0, (AX)
 	ADDQ    CX, AX
 	ADDQ    $0x04, BX
@@ -3737,22 +3749,42 @@ TEXT ·spmmPanelAvx2F32_8(SB), NOSPLIT, $0-64
 
 spmmPanelAvx2F32_8_row:
 	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
 	MOVLQSX 4(BX), R11
-	CMPQ    R10, R11
-	JGE     spmmPanelAvx2F32_8_store
 
-spmmPanelAvx2F32_8_nz:
+spmmPanelAvx2F32_8_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx2F32_8_single
 	MOVLQSX      (SI)(R10*4), R12
 	IMULQ        R9, R12
 	ADDQ         R8, R12
-	VBROADCASTSS (DI)(R10*4), Y1
-	VMULPS       (R12), Y1, Y1
-	VADDPS       Y1, Y0, Y0
-	INCQ         R10
+	VBROADCASTSS (DI)(R10*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx2F32_8_pair
+
+spmmPanelAvx2F32_8_single:
 	CMPQ         R10, R11
-	JL           spmmPanelAvx2F32_8_nz
+	JGE          spmmPanelAvx2F32_8_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	INCQ         R10
 
 spmmPanelAvx2F32_8_store:
+	VADDPS  Y1, Y0, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    CX, AX
 	ADDQ    $0x04, BX

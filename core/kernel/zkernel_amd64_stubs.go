@@ -106,16 +106,6 @@ func scaleAvx2F32(x *float32, n int, f float32)
 //go:noescape
 func adamAvx2F32(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, lr float32, eps float32)
 
-// axpyAvx512F32 is the Avx512 body of the sparse products' row update for n a multiple of the vector width; see axpyRef.
-//
-//go:noescape
-func axpyAvx512F32(dst *float32, src *float32, n int, alpha float32)
-
-// axpyAvx2F32 is the Avx2 body of the sparse products' row update for n a multiple of the vector width; see axpyRef.
-//
-//go:noescape
-func axpyAvx2F32(dst *float32, src *float32, n int, alpha float32)
-
 // spmmPanelAvx512F32_64 computes a 64-column panel of SpMM; see spmmRef.
 //
 //go:noescape

@@ -17,8 +17,6 @@ func fused() {
 	sumSq()
 	scale()
 	adam()
-	axpy(avx512)
-	axpy(avx2)
 	spmmPanel(4)
 	spmmPanel(1)
 	spmmPanelVec(1, avx2) // the 8-column tail of the AVX-512 tier
@@ -197,43 +195,14 @@ func adam() {
 	RET()
 }
 
-// axpy emits axpy<ISA>F32(dst, src *float32, n int, alpha float32): for
-// i < n (a multiple of the vector width), dst[i] = dst[i] + alpha src[i],
-// the product rounded before the sum (no FMA), as axpyRef. It is the inner
-// loop of the sparse-dense products (../../sparse.go).
-func axpy(v isa) {
-	lanes := v.bytes / 4
-	name := "axpy" + v.name + "F32"
-	TEXT(name, NOSPLIT, "func(dst, src *float32, n int, alpha float32)")
-	Pragma("noescape")
-	Doc(name + " is the " + v.name + " body of the sparse products' row update for n a multiple of the vector width; see axpyRef.")
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("src"), GP64())
-	n := Load(Param("n"), GP64())
-	a := v.vec()
-	VBROADCASTSS(paramAddr("alpha"), a)
-	TESTQ(n, n)
-	JZ(LabelRef(name + "_done"))
-	Label(name + "_loop")
-	x := v.vec()
-	VMULPS(Mem{Base: src}, a, x)
-	VADDPS(Mem{Base: dst}, x, x)
-	VMOVUPS(x, Mem{Base: dst})
-	ADDQ(U8(v.bytes), src)
-	ADDQ(U8(v.bytes), dst)
-	SUBQ(U8(lanes), n)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
-}
-
 // spmmPanel emits spmmPanelAvx512F32_<w>(c *float32, ldc, rows int, rowPtr,
 // col *int32, val, b *float32, ldb int) for a panel of w = 16 nv columns:
-// for r < rows, c[r*ldc+j] = sum over k in [rowPtr[r], rowPtr[r+1]) of
-// round(val[k] b[col[k]*ldb+j]) for j < w, the terms added in order of k to
-// an accumulator starting at +0 (no FMA), as the twin spmmRef. The
-// accumulators stay in registers across a row's nonzeros.
+// for r < rows and j < w, the terms round(val[k] b[col[k]*ldb+j]) of the
+// row's nonzeros k = rowPtr[r], rowPtr[r]+1, ... are added alternately to
+// two accumulators starting at +0 (the first, third, ... term to the first),
+// in order of k and with no FMA, and c[r*ldc+j] is their sum, as the twin
+// spmmRef. The accumulators stay in registers across a row's nonzeros; two
+// sets halve the chain of dependent additions.
 func spmmPanel(nv int) {
 	spmmPanelVec(nv, avx512)
 }
@@ -255,36 +224,49 @@ func spmmPanelVec(nv int, v isa) {
 	ldb := Load(Param("ldb"), GP64())
 	SHLQ(U8(2), ldc)
 	SHLQ(U8(2), ldb)
-	acc := make([]VecVirtual, nv)
+	acc, acc2 := make([]VecVirtual, nv), make([]VecVirtual, nv)
 	for i := range acc {
-		acc[i] = v.vec()
+		acc[i], acc2[i] = v.vec(), v.vec()
 	}
 	bv, t := v.vec(), v.vec()
-	k, kend, j := GP64(), GP64(), GP64()
+	k, kend, j, k1 := GP64(), GP64(), GP64(), GP64()
+	// term adds the term of nonzero q (a register) to the accumulators a.
+	term := func(q GPVirtual, a []VecVirtual) {
+		MOVLQSX(Mem{Base: col, Index: q, Scale: 4}, j)
+		IMULQ(ldb, j)
+		ADDQ(b, j)
+		VBROADCASTSS(Mem{Base: val, Index: q, Scale: 4}, bv)
+		for i := range a {
+			VMULPS(Mem{Base: j, Disp: v.bytes * i}, bv, t)
+			VADDPS(t, a[i], a[i])
+		}
+	}
 	TESTQ(rows, rows)
 	JZ(LabelRef(name + "_done"))
 	MOVLQSX(Mem{Base: rp}, k)
 	Label(name + "_row")
 	for i := range acc {
 		VXORPS(acc[i], acc[i], acc[i])
+		VXORPS(acc2[i], acc2[i], acc2[i])
 	}
 	MOVLQSX(Mem{Base: rp, Disp: 4}, kend)
+	Label(name + "_pair")
+	MOVQ(k, k1)
+	INCQ(k1)
+	CMPQ(k1, kend)
+	JGE(LabelRef(name + "_single"))
+	term(k, acc)
+	term(k1, acc2)
+	ADDQ(U8(2), k)
+	JMP(LabelRef(name + "_pair"))
+	Label(name + "_single")
 	CMPQ(k, kend)
 	JGE(LabelRef(name + "_store"))
-	Label(name + "_nz")
-	MOVLQSX(Mem{Base: col, Index: k, Scale: 4}, j)
-	IMULQ(ldb, j)
-	ADDQ(b, j)
-	VBROADCASTSS(Mem{Base: val, Index: k, Scale: 4}, bv)
-	for i := range acc {
-		VMULPS(Mem{Base: j, Disp: v.bytes * i}, bv, t)
-		VADDPS(t, acc[i], acc[i])
-	}
+	term(k, acc)
 	INCQ(k)
-	CMPQ(k, kend)
-	JL(LabelRef(name + "_nz"))
 	Label(name + "_store")
 	for i := range acc {
+		VADDPS(acc2[i], acc[i], acc[i])
 		VMOVUPS(acc[i], Mem{Base: c, Disp: v.bytes * i})
 	}
 	ADDQ(ldc, c)
