@@ -66,8 +66,9 @@ def main():
     out.append("")
     out.append("Medians over rounds of the time per step: CPU time of the process (robust to other jobs on "
                "the machine), wall time in brackets. onebit's SGD step draws its batch inside the step; the "
-               "peers' batches are drawn before the timed region. Ratio = peer time / onebit time on CPU time "
-               "(> 1: onebit faster). gemm = share of onebit's step spent in its matrix products.")
+               "peers' batches are drawn before the timed region. Ratio = median over rounds of peer time / "
+               "onebit time in the same round, on CPU time (> 1: onebit faster). gemm = share of onebit's "
+               "step spent in its matrix products (CPU time of the same products replayed alone).")
     out.append("")
     head = "| step | onebit | gemm |" + "".join(" %s |" % p for p in impls if p != "onebit")
     head += "".join(" vs %s |" % p for p in impls if p != "onebit") + " target |"
@@ -85,8 +86,12 @@ def main():
                 continue
             q = med.get((p, s))
             row += " %s |" % ("%s (%s)" % (ms(q["cpu"]), ms(q["wall"])) if q else "-")
-            if q and o:
-                ratios[p] = q["cpu"] / o["cpu"]
+            # Paired by round: the median of peer/onebit within each round,
+            # which cancels slow drifts of the machine's load.
+            pr, orr = runs.get((p, s)), runs.get(("onebit", s))
+            if pr and orr:
+                k = min(len(pr["cpu"]), len(orr["cpu"]))
+                ratios[p] = statistics.median(pr["cpu"][i] / orr["cpu"][i] for i in range(k))
         for p in impls:
             if p != "onebit":
                 row += " %s |" % ("%.2fx" % ratios[p] if p in ratios else "-")
