@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test-slurm race fuzz test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
+.PHONY: test-slurm race fuzz test ci reproduce lint build bench-compare bench-record bench-peers generate check-generate test-kernel-tiers
 
 build:
 	$(GO) build ./...
@@ -59,6 +59,10 @@ bench-compare:
 ## bench-record: append this commit's gate-set results to results/bench/ (history for onebit benchplot)
 bench-record:
 	bench/record.sh
+
+## bench-peers: onebit's training step vs numpy and PyTorch peers, interleaved, 1 thread; writes results/bench/peers-<date>.md
+bench-peers:
+	bench/peers/run.sh
 
 ## reproduce: run the experiments on the small built-in defaults, write results/
 reproduce:

@@ -33,6 +33,13 @@ var GateSet = []string{
 	"^BenchmarkGemm$/f32/NN/1024x784x392$",
 	"BenchmarkTrainStep/population/bg0.1/d200-n200$",
 	"BenchmarkTrainStep/sgd/d256-n128-batch256$",
+	// issue 11's step shapes: the small population one and the MNIST-sized
+	// SGD one (the larger shapes take 0.1-0.5 s per step; compare them with
+	// "make bench-peers" or "make bench-compare"), and batch drawing alone.
+	// Their gemm-share has no declared direction, so it is shown, not judged.
+	"BenchmarkTrainStep/population/gaussian/d256-n256$",
+	"BenchmarkTrainStep/sgd/d784-n392-batch1024$",
+	"BenchmarkSampleBatch/batch/bg:0.1/d784$",
 	"BenchmarkStateEvolution/vamp/bg0.1-r1$",
 	"BenchmarkMMSE/bg:0.1$",
 }

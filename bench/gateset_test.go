@@ -27,12 +27,18 @@ func TestGateSetPatterns(t *testing.T) {
 		return false
 	}
 	for name, want := range map[string]bool{
-		"Gemm/f32/NN/256x256x128-2":       true,
-		"Gemm/f64/TN/256x256x128-2":       true,
-		"Gemm/f32/NN/1024x784x392-2":      true,
-		"Gemm/f32/NN/1024x1024x1024-2":    false,
-		"Gemm/f64/NT/512x3072x1536-2":     false,
-		"Gemm/f32/NN/256x256x128000000-2": false,
+		"Gemm/f32/NN/256x256x128-2":                   true,
+		"Gemm/f64/TN/256x256x128-2":                   true,
+		"Gemm/f32/NN/1024x784x392-2":                  true,
+		"Gemm/f32/NN/1024x1024x1024-2":                false,
+		"Gemm/f64/NT/512x3072x1536-2":                 false,
+		"Gemm/f32/NN/256x256x128000000-2":             false,
+		"TrainStep/population/gaussian/d256-n256-2":   true,
+		"TrainStep/population/gaussian/d1024-n1024-2": false,
+		"TrainStep/sgd/d784-n392-batch1024-2":         true,
+		"TrainStep/sgd/d3072-n1536-batch512-2":        false,
+		"SampleBatch/batch/bg:0.1/d784-2":             true,
+		"SampleBatch/scalar/bg:0.1/d784-2":            false,
 	} {
 		if got := gated(name); got != want {
 			t.Errorf("gate set selects %s: %v, want %v", name, got, want)

@@ -63,6 +63,15 @@ func microRef[T float32 | float64](mr, nr, kc int, a, b, c []T, ldc int, beta T)
 // (pc blocks in increasing order, l increasing within a block) whatever the
 // thread count.
 func gemmDriver[T float32 | float64](mk *microKernel[T], tA, tB Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmDriverTri(mk, false, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmDriverTri is gemmDriver that, if upper is set, skips the micro-tiles
+// of C lying wholly below the diagonal (row > column for every element) and
+// the A blocks that feed only those: C's upper triangle is computed exactly
+// as by gemmDriver (same tiles, same order of every sum), its strict lower
+// triangle only where a tile straddles the diagonal. Syrk builds on it.
+func gemmDriverTri[T float32 | float64](mk *microKernel[T], upper bool, tA, tB Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
@@ -74,6 +83,7 @@ func gemmDriver[T float32 | float64](mk *microKernel[T], tA, tB Transpose, m, n,
 		threads = 1
 	}
 	j := getJob(mk, threads)
+	j.upper = upper
 	j.tA, j.tB, j.m, j.n, j.k = tA, tB, m, n, k
 	j.alpha, j.a, j.lda, j.b, j.ldb, j.beta, j.c, j.ldc = alpha, a, lda, b, ldb, beta, c, ldc
 	for jc := 0; jc < n; jc += mk.nc {
@@ -115,6 +125,7 @@ type gemmJob[T float32 | float64] struct {
 	jc, ncb, pc, kcb int // current (jc, pc) block and its extent
 	betaBlk          T
 	splitRows        bool
+	upper            bool // skip tiles wholly below the diagonal (gemmDriverTri)
 	parts            int
 	phase            int
 	bp               []T   // packed B block: ceil(nc/nr) panels of kc x nr
@@ -200,7 +211,11 @@ func (j *gemmJob[T]) run(p int) {
 	ap, tile := j.ap[p], j.tile[p]
 	// Row panels [r0, r1) are visited in blocks of mc rows (mc is a multiple of mr).
 	rowLo, rowHi := r0*mk.mr, min(r1*mk.mr, j.m)
+	colEnd := j.jc + min(q1*mk.nr, j.ncb) // one past the last column of this part
 	for ic := rowLo; ic < rowHi; ic += mk.mc {
+		if j.upper && ic >= colEnd {
+			break // this and all further row blocks lie below the diagonal
+		}
 		mcb := min(mk.mc, rowHi-ic)
 		j.packA(ap, ic, mcb)
 		for q := q0; q < q1; q++ {
@@ -208,6 +223,9 @@ func (j *gemmJob[T]) run(p int) {
 			nrb := min(mk.nr, j.ncb-jr)
 			bpan := j.bp[q*mk.nr*j.kcb:]
 			for ir := 0; ir < mcb; ir += mk.mr {
+				if j.upper && ic+ir >= j.jc+jr+nrb {
+					break // the tile's first row is below its last column
+				}
 				mrb := min(mk.mr, mcb-ir)
 				apan := ap[ir*j.kcb:]
 				ci := (ic+ir)*j.ldc + j.jc + jr

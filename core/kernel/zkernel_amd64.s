@@ -3442,6 +3442,359 @@ steGradAvx2F64_done:
 	VZEROUPPER
 	RET
 
+// func subSqAvx2F32(dst *float32, a *float32, b *float32, n int, acc *float64)
+// Requires: AVX, FMA3
+TEXT ·subSqAvx2F32(SB), NOSPLIT, $0-40
+	MOVQ    dst+0(FP), AX
+	MOVQ    a+8(FP), CX
+	MOVQ    b+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVQ    acc+32(FP), SI
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	TESTQ   BX, BX
+	JZ      subSqAvx2F32_done
+
+subSqAvx2F32_loop:
+	VMOVUPS      (CX), Y2
+	VSUBPS       (DX), Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VCVTPS2PD    X2, Y3
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VFMADD231PD  Y3, Y3, Y0
+	VFMADD231PD  Y2, Y2, Y1
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, BX
+	JNZ          subSqAvx2F32_loop
+
+subSqAvx2F32_done:
+	VMOVUPD Y0, (SI)
+	VMOVUPD Y1, 32(SI)
+	VZEROUPPER
+	RET
+
+// func sumSqAvx2F32(x *float32, n int, acc *float64)
+// Requires: AVX, FMA3
+TEXT ·sumSqAvx2F32(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), AX
+	MOVQ    n+8(FP), CX
+	MOVQ    acc+16(FP), DX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	TESTQ   CX, CX
+	JZ      sumSqAvx2F32_done
+
+sumSqAvx2F32_loop:
+	VMOVUPS      (AX), Y2
+	VCVTPS2PD    X2, Y3
+	VEXTRACTF128 $0x01, Y2, X2
+	VCVTPS2PD    X2, Y2
+	VFMADD231PD  Y3, Y3, Y0
+	VFMADD231PD  Y2, Y2, Y1
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, CX
+	JNZ          sumSqAvx2F32_loop
+
+sumSqAvx2F32_done:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VZEROUPPER
+	RET
+
+// func scaleAvx2F32(x *float32, n int, f float32)
+// Requires: AVX
+TEXT ·scaleAvx2F32(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS f+16(FP), Y0
+	TESTQ        CX, CX
+	JZ           scaleAvx2F32_done
+
+scaleAvx2F32_loop:
+	VMULPS  (AX), Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JNZ     scaleAvx2F32_loop
+
+scaleAvx2F32_done:
+	VZEROUPPER
+	RET
+
+// func adamAvx2F32(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, lr float32, eps float32)
+// Requires: AVX
+TEXT ·adamAvx2F32(SB), NOSPLIT, $0-64
+	MOVQ         w+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         v+16(FP), DX
+	MOVQ         grad+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS b1+40(FP), Y0
+	VBROADCASTSS c1+44(FP), Y1
+	VBROADCASTSS b2+48(FP), Y2
+	VBROADCASTSS c2+52(FP), Y3
+	VBROADCASTSS lr+56(FP), Y4
+	VBROADCASTSS eps+60(FP), Y5
+	TESTQ        SI, SI
+	JZ           adamAvx2F32_done
+
+adamAvx2F32_loop:
+	VMOVUPS (BX), Y6
+	VMULPS  (CX), Y0, Y7
+	VMULPS  Y6, Y1, Y9
+	VADDPS  Y9, Y7, Y7
+	VMOVUPS Y7, (CX)
+	VMULPS  (DX), Y2, Y8
+	VMULPS  Y6, Y3, Y9
+	VMULPS  Y6, Y9, Y9
+	VADDPS  Y9, Y8, Y8
+	VMOVUPS Y8, (DX)
+	VSQRTPS Y8, Y6
+	VADDPS  Y5, Y6, Y6
+	VMULPS  Y7, Y4, Y9
+	VDIVPS  Y6, Y9, Y9
+	VMOVUPS (AX), Y6
+	VSUBPS  Y9, Y6, Y6
+	VMOVUPS Y6, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JNZ     adamAvx2F32_loop
+
+adamAvx2F32_done:
+	VZEROUPPER
+	RET
+
+// func spmmPanelAvx512F32_64(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·spmmPanelAvx512F32_64(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx512F32_64_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx512F32_64_row:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
+	MOVLQSX 4(BX), R11
+
+spmmPanelAvx512F32_64_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx512F32_64_single
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z0, Z0
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z2, Z2
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z4, Z4
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z6, Z6
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z1, Z1
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z3, Z3
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z5, Z5
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z7, Z7
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx512F32_64_pair
+
+spmmPanelAvx512F32_64_single:
+	CMPQ         R10, R11
+	JGE          spmmPanelAvx512F32_64_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z8
+	VMULPS       (R12), Z8, Z9
+	VADDPS       Z9, Z0, Z0
+	VMULPS       64(R12), Z8, Z9
+	VADDPS       Z9, Z2, Z2
+	VMULPS       128(R12), Z8, Z9
+	VADDPS       Z9, Z4, Z4
+	VMULPS       192(R12), Z8, Z9
+	VADDPS       Z9, Z6, Z6
+	INCQ         R10
+
+spmmPanelAvx512F32_64_store:
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	VADDPS  Z3, Z2, Z2
+	VMOVUPS Z2, 64(AX)
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, 128(AX)
+	VADDPS  Z7, Z6, Z6
+	VMOVUPS Z6, 192(AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx512F32_64_row
+
+spmmPanelAvx512F32_64_done:
+	VZEROUPPER
+	RET
+
+// func spmmPanelAvx512F32_16(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·spmmPanelAvx512F32_16(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx512F32_16_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx512F32_16_row:
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	MOVLQSX 4(BX), R11
+
+spmmPanelAvx512F32_16_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx512F32_16_single
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z0, Z0
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z1, Z1
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx512F32_16_pair
+
+spmmPanelAvx512F32_16_single:
+	CMPQ         R10, R11
+	JGE          spmmPanelAvx512F32_16_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Z2
+	VMULPS       (R12), Z2, Z2
+	VADDPS       Z2, Z0, Z0
+	INCQ         R10
+
+spmmPanelAvx512F32_16_store:
+	VADDPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx512F32_16_row
+
+spmmPanelAvx512F32_16_done:
+	VZEROUPPER
+	RET
+
+// func spmmPanelAvx2F32_8(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+// Requires: AVX
+TEXT ·spmmPanelAvx2F32_8(SB), NOSPLIT, $0-64
+	MOVQ    c+0(FP), AX
+	MOVQ    ldc+8(FP), CX
+	MOVQ    rows+16(FP), DX
+	MOVQ    rowPtr+24(FP), BX
+	MOVQ    col+32(FP), SI
+	MOVQ    val+40(FP), DI
+	MOVQ    b+48(FP), R8
+	MOVQ    ldb+56(FP), R9
+	SHLQ    $0x02, CX
+	SHLQ    $0x02, R9
+	TESTQ   DX, DX
+	JZ      spmmPanelAvx2F32_8_done
+	MOVLQSX (BX), R10
+
+spmmPanelAvx2F32_8_row:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	MOVLQSX 4(BX), R11
+
+spmmPanelAvx2F32_8_pair:
+	MOVQ         R10, R13
+	INCQ         R13
+	CMPQ         R13, R11
+	JGE          spmmPanelAvx2F32_8_single
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	MOVLQSX      (SI)(R13*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R13*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	ADDQ         $0x02, R10
+	JMP          spmmPanelAvx2F32_8_pair
+
+spmmPanelAvx2F32_8_single:
+	CMPQ         R10, R11
+	JGE          spmmPanelAvx2F32_8_store
+	MOVLQSX      (SI)(R10*4), R12
+	IMULQ        R9, R12
+	ADDQ         R8, R12
+	VBROADCASTSS (DI)(R10*4), Y2
+	VMULPS       (R12), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	INCQ         R10
+
+spmmPanelAvx2F32_8_store:
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	ADDQ    $0x04, BX
+	DECQ    DX
+	JNZ     spmmPanelAvx2F32_8_row
+
+spmmPanelAvx2F32_8_done:
+	VZEROUPPER
+	RET
+
 // func transAvx512F32_16(dst *float32, ldd int, src *float32, lds int, nb int, alpha float32)
 // Requires: AVX, AVX512F
 TEXT ·transAvx512F32_16(SB), NOSPLIT, $0-44

@@ -86,6 +86,41 @@ func signAvx2F64(dst *float64, src *float64, n int)
 //go:noescape
 func steGradAvx2F64(dst *float64, grad *float64, z *float64, n int)
 
+// subSqAvx2F32 is the AVX2 body of SubSq for n a multiple of 8; see subSqRef.
+//
+//go:noescape
+func subSqAvx2F32(dst *float32, a *float32, b *float32, n int, acc *float64)
+
+// sumSqAvx2F32 is the AVX2 body of SumSq for n a multiple of 8; see sumSqRef.
+//
+//go:noescape
+func sumSqAvx2F32(x *float32, n int, acc *float64)
+
+// scaleAvx2F32 is the AVX2 body of Scale for n a multiple of 8; see scaleRef.
+//
+//go:noescape
+func scaleAvx2F32(x *float32, n int, f float32)
+
+// adamAvx2F32 is the AVX2 body of Adam for n a multiple of 8; see adamRef.
+//
+//go:noescape
+func adamAvx2F32(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, lr float32, eps float32)
+
+// spmmPanelAvx512F32_64 computes a 64-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx512F32_64(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
+// spmmPanelAvx512F32_16 computes a 16-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx512F32_16(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
+// spmmPanelAvx2F32_8 computes a 8-column panel of SpMM; see spmmRef.
+//
+//go:noescape
+func spmmPanelAvx2F32_8(c *float32, ldc int, rows int, rowPtr *int32, col *int32, val *float32, b *float32, ldb int)
+
 // transAvx512F32_16 transposes 16 x 16 blocks: dst[(b*16+c)*ldd+r] = alpha*src[r*lds+b*16+c] for b < nb, c < 16, r < 16; see packTransRef.
 //
 //go:noescape

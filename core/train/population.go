@@ -237,8 +237,8 @@ type PopulationGrad struct {
 	// Compact n x |a| headers over bs, at and hb, set per mask (no allocation).
 	bsv, atv, hbv mat.Dense[float64]
 	supp          []int
-	kinv, hsum    []float64
-	rho, as, inv  []float64 // one row of the upper triangle
+	kinv          []float64
+	rho, as, inv  []float64 // one row of R, arcsin R, (1 - R^2)^-1/2
 }
 
 // NewPopulationGrad allocates the workspaces for dimension d and n bits.
@@ -249,7 +249,7 @@ func NewPopulationGrad(d, n int) *PopulationGrad {
 		gram: mat.New[float64](n, n), k: mat.New[float64](n, n), h: mat.New[float64](n, n),
 		bs: mat.New[float64](n, d), at: mat.New[float64](n, d), hb: mat.New[float64](n, d),
 		anext: mat.New[float64](d, n), supp: make([]int, 0, d), kinv: make([]float64, n),
-		hsum: make([]float64, n), rho: make([]float64, n), as: make([]float64, n), inv: make([]float64, n),
+		rho: make([]float64, n), as: make([]float64, n), inv: make([]float64, n),
 	}
 }
 
@@ -259,7 +259,7 @@ func (g *PopulationGrad) Reset(m *model.Autoencoder[float64]) {
 	clear(g.C.Data)
 	clear(g.M.Data)
 	clear(g.GradB.Data)
-	mat.Mul(g.gram, 1, m.A, kernel.Trans, m.A, kernel.NoTrans, 0)
+	kernel.Syrk(kernel.Trans, g.n, g.d, 1, m.A.Data, m.A.Stride, 0, g.gram.Data, g.gram.Stride)
 }
 
 // SampleMask draws the support of a ~ Bern(act)^d (all coordinates if act == 1).
@@ -298,71 +298,88 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 		}
 		return
 	}
-	g.bsv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.bs.Data[:n*s]}
+	full := s == g.d // every coordinate active (Gaussian data): B_S = B
+	if full {
+		g.bsv = mat.Dense[float64]{Rows: n, Cols: s, Stride: m.B.Stride, Data: m.B.Data}
+	} else {
+		g.bsv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.bs.Data[:n*s]}
+	}
 	g.atv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.at.Data[:n*s]}
 	g.hbv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.hb.Data[:n*s]}
 	bs, at := &g.bsv, &g.atv
-	for i := 0; i < n; i++ {
-		brow, bsr, atr := m.B.Row(i), bs.Row(i), at.Row(i)
-		for c, j := range supp {
-			bsr[c] = brow[j]
-			atr[c] = m.A.At(j, i)
+	if !full {
+		for i := 0; i < n; i++ {
+			brow, bsr := m.B.Row(i), bs.Row(i)
+			for c, j := range supp {
+				bsr[c] = brow[j]
+			}
 		}
 	}
-	// K = sigma B_S B_S^T, k_i^-1/2.
-	mat.Mul(g.k, sigma, bs, kernel.NoTrans, bs, kernel.Trans, 0)
+	gatherT(at, m.A, supp, full)
+	// K = sigma B_S B_S^T (symmetric: kernel.Syrk), k_i^-1/2.
+	kernel.Syrk(kernel.NoTrans, n, s, sigma, bs.Data, bs.Stride, 0, g.k.Data, g.k.Stride)
 	for i := 0; i < n; i++ {
 		g.kinv[i] = 1 / math.Sqrt(g.k.At(i, i))
 	}
 	// Loss: tr S - 2 tr(A M) + sum G o C; alpha_i = sigma A^T_i . b_i on the support.
 	loss := float64(s) * sigma
 	for i := 0; i < n; i++ {
-		alpha := sigma * dot(at.Row(i), bs.Row(i))
+		atr, bsr := at.Row(i), bs.Row(i)
+		alpha := sigma * dot(atr, bsr)
 		loss -= 2 * sq2pi * g.kinv[i] * alpha
 		// Gradient of the -2 tr(AM)/d term, and M itself.
 		a32 := alpha * g.kinv[i] * g.kinv[i] * g.kinv[i]
 		gr, mr := g.GradB.Row(i), g.M.Row(i)
-		atr, bsr := at.Row(i), bs.Row(i)
+		cg, cm := weight/d*(-2*sq2pi*sigma), weight*sq2pi*g.kinv[i]*sigma
+		if full {
+			for c := range atr {
+				gr[c] += cg * (g.kinv[i]*atr[c] - a32*bsr[c])
+				mr[c] += cm * bsr[c]
+			}
+			continue
+		}
 		for c, j := range supp {
-			gr[j] += weight / d * (-2 * sq2pi * sigma * (g.kinv[i]*atr[c] - a32*bsr[c]))
-			mr[j] += weight * sq2pi * g.kinv[i] * sigma * bsr[c]
+			gr[j] += cg * (g.kinv[i]*atr[c] - a32*bsr[c])
+			mr[j] += cm * bsr[c]
 		}
 	}
-	// R, C, and the H~ - diag(h) matrix. R, C and H are symmetric, so the
-	// strict upper triangle is computed (one fused arcsin and (1-rho^2)^-1/2
-	// per pair, kernel.AsinInvSqrt1mSq) and mirrored; G is symmetric up to
-	// rounding and its upper triangle is used for both halves.
-	hsum := g.hsum[:n]
-	clear(hsum)
+	// R, C, and the H~ - diag(h) matrix, a whole row at a time (one fused
+	// arcsin and (1-rho^2)^-1/2 per entry, kernel.AsinInvSqrt1mSq): R, C and
+	// H are symmetric, but computing both triangles costs less than writing
+	// one triangle's mirror image column by column. K and G are exactly
+	// symmetric (kernel.Syrk) and rho_ij = K_ij (k_i^-1/2 k_j^-1/2) is formed
+	// symmetrically, so R, C and H come out exactly symmetric. The diagonal
+	// (R_ii = 1, C_ii = 1) is excluded from the row pass (rho_ii set to 0)
+	// and added after it.
 	for i := 0; i < n; i++ {
-		kr, gr := g.k.Row(i), g.gram.Row(i)
-		m := n - i - 1
-		rho, as, inv := g.rho[:m], g.as[:m], g.inv[:m]
-		for c := range rho {
-			j := i + 1 + c
-			rho[c] = max(-rhoClip, min(rhoClip, kr[j]*g.kinv[i]*g.kinv[j]))
+		kr, gr, hr, cr := g.k.Row(i), g.gram.Row(i), g.h.Row(i), g.C.Row(i)
+		ki := g.kinv[i]
+		rho, as, inv, kinv := g.rho[:n], g.as[:n], g.inv[:n], g.kinv[:n]
+		for j := range rho {
+			rho[j] = max(-rhoClip, min(rhoClip, kr[j]*(ki*kinv[j])))
 		}
+		rho[i] = 0
 		kernel.AsinInvSqrt1mSq(as, inv, rho)
-		for c := range rho {
-			j := i + 1 + c
-			cij := c2pi * as[c]
-			g.C.Data[i*n+j] += weight * cij
-			g.C.Data[j*n+i] += weight * cij
-			loss += 2 * gr[j] * cij
-			hij := c2pi * gr[j] * inv[c]
-			ht := hij * g.kinv[i] * g.kinv[j]
-			g.h.Data[i*n+j], g.h.Data[j*n+i] = ht, ht
-			hsum[i] += hij * rho[c]
-			hsum[j] += hij * rho[c]
+		var hs, ls float64
+		for j := range rho {
+			cij := c2pi * as[j]
+			cr[j] += weight * cij
+			ls += gr[j] * cij
+			hij := c2pi * gr[j] * inv[j]
+			hr[j] = hij * (ki * kinv[j])
+			hs += hij * rho[j]
 		}
-		g.C.Data[i*n+i] += weight
-		loss += gr[i]
-	}
-	for i := 0; i < n; i++ {
-		g.h.Data[i*n+i] = -hsum[i] * g.kinv[i] * g.kinv[i]
+		cr[i] += weight
+		loss += ls + gr[i]
+		hr[i] = -hs * ki * ki
 	}
 	g.Loss += weight * loss / d
-	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns.
+	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns
+	// (added in place for a full support).
+	if full {
+		mat.Mul(g.GradB, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 1)
+		return
+	}
 	hb := &g.hbv
 	mat.Mul(hb, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 0)
 	for i := 0; i < n; i++ {
@@ -373,27 +390,45 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 	}
 }
 
+// gatherT sets at[i][c] = a[supp[c]][i] (A^T restricted to the support
+// columns; supp is ignored and taken as 0..d-1 if full), in cache blocks.
+func gatherT(at, a *mat.Dense[float64], supp []int, full bool) {
+	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
+	n, s := at.Rows, at.Cols
+	for c0 := 0; c0 < s; c0 += bs {
+		c1 := min(c0+bs, s)
+		for i0 := 0; i0 < n; i0 += bs {
+			i1 := min(i0+bs, n)
+			for c := c0; c < c1; c++ {
+				j := c
+				if !full {
+					j = supp[c]
+				}
+				arow := a.Data[j*a.Stride+i0 : j*a.Stride+i1]
+				for i, v := range arow {
+					at.Data[(i0+i)*at.Stride+c] = v
+				}
+			}
+		}
+	}
+}
+
 // DecoderStep applies A <- A - lr (A C - M^T), i.e. a step of lr d/2 along -dL/dA.
 func (g *PopulationGrad) DecoderStep(a *mat.Dense[float64], lr float64) {
-	// A <- A - lr A C + lr M^T, computed as A (I - lr C) + lr M^T.
-	tmp := g.h // reuse n x n workspace
-	for i := 0; i < g.n; i++ {
-		for j := 0; j < g.n; j++ {
-			v := -lr * g.C.At(i, j)
-			if i == j {
-				v += 1
-			}
-			tmp.Set(i, j, v)
-		}
-	}
+	// next = A + lr M^T (a blocked transpose), then next -= lr A C.
 	next := g.anext
-	mat.Mul(next, 1, a, kernel.NoTrans, tmp, kernel.NoTrans, 0)
-	for i := 0; i < g.d; i++ {
-		row := next.Row(i)
-		for j := range row {
-			row[j] += lr * g.M.At(j, i)
+	const bs = 8 // 8 x 8 tiles: with a power-of-two stride a tile column maps to one cache set
+	for i0 := 0; i0 < g.d; i0 += bs {
+		for j0 := 0; j0 < g.n; j0 += bs {
+			for j := j0; j < min(j0+bs, g.n); j++ {
+				mr := g.M.Row(j)
+				for i := i0; i < min(i0+bs, g.d); i++ {
+					next.Data[i*next.Stride+j] = a.Data[i*a.Stride+j] + lr*mr[i]
+				}
+			}
 		}
 	}
+	mat.Mul(next, -lr, a, kernel.NoTrans, g.C, kernel.NoTrans, 1)
 	a.Copy(next)
 }
 

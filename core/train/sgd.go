@@ -47,12 +47,7 @@ func (a *adam) step(w, g []float32, lr float64, t int) {
 	const b1, b2, eps = 0.9, 0.999, 1e-8
 	c1 := 1 - math.Pow(b1, float64(t))
 	c2 := 1 - math.Pow(b2, float64(t))
-	lrt := float32(lr * math.Sqrt(c2) / c1)
-	for i, gi := range g {
-		a.m[i] = b1*a.m[i] + (1-b1)*gi
-		a.v[i] = b2*a.v[i] + (1-b2)*gi*gi
-		w[i] -= lrt * a.m[i] / (float32(math.Sqrt(float64(a.v[i]))) + eps)
-	}
+	kernel.Adam(w, a.m, a.v, g, b1, b2, lr*math.Sqrt(c2)/c1, eps)
 }
 
 // SGD trains m in place with minibatch Adam on fresh samples from p, using
@@ -81,6 +76,7 @@ type SGDRun struct {
 	dz, tz *mat.Dense[float32]
 	ga, gb *mat.Dense[float32]
 	oa, ob *adam
+	sparse *sparseState // non-nil: sparse batches (see sparseMinZeroMass)
 }
 
 // NewSGDRun validates cfg, fills in its defaults and allocates the workspaces.
@@ -98,10 +94,18 @@ func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg
 		return nil, fmt.Errorf("train: invalid SGD setting %+v", cfg)
 	}
 	d, n, N := m.Dim(), m.Bits(), cfg.Batch
-	return &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
+	run := &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
 		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n), tz: mat.New[float32](N, n),
 		ga: mat.New[float32](d, n), gb: mat.New[float32](n, d),
-		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}, nil
+		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}
+	if p.ZeroMass() >= sparseMinZeroMass && d*n <= sparseMaxWeights {
+		sp, err := newSparseState(N, d, n)
+		if err != nil {
+			return nil, fmt.Errorf("train: SGD batch %d x %d: %w", N, d, err)
+		}
+		run.sparse = sp
+	}
+	return run, nil
 }
 
 // Step draws a fresh batch, takes Adam step number step (1-based; it sets
@@ -110,15 +114,15 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	m, cfg, x, e, dz := run.m, run.cfg, run.x, run.e, run.dz
 	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
-	prior.Fill(run.p, run.rng, x.Data)
-	z, s, xh := m.Forward(run.ws, x)
-	var loss float64
-	for i, v := range xh.Data {
-		r := v - x.Data[i]
-		e.Data[i] = r
-		loss += float64(r) * float64(r)
+	var z, s, xh *mat.Dense[float32]
+	if run.sparse != nil {
+		run.sparse.fill(run.p, run.rng, x)
+		z, s, xh = run.sparse.forward(run)
+	} else {
+		prior.FillBatch(run.p, run.rng, x.Data)
+		z, s, xh = m.Forward(run.ws, x)
 	}
-	loss /= float64(N * d)
+	loss := kernel.SubSq(e.Data, xh.Data, x.Data) / float64(N*d)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (a smaller learning rate may help)", loss, step)
 	}
@@ -132,23 +136,21 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	default:
 		kernel.STEGrad(dz.Data, dz.Data, z.Data)
 	}
-	mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	if run.sparse != nil {
+		run.sparse.backwardB(run.gb, dz)
+	} else {
+		mat.Mul(run.gb, 1, dz, kernel.Trans, x, kernel.NoTrans, 0)
+	}
 	run.oa.step(m.A.Data, run.ga.Data, cfg.LR, step)
 	run.ob.step(m.B.Data, run.gb.Data, cfg.LR, step)
 	if !cfg.KeepScale {
 		for i := 0; i < n; i++ {
 			b := m.B.Row(i)
-			var nb float64
-			for _, v := range b {
-				nb += float64(v) * float64(v)
-			}
+			nb := kernel.SumSq(b)
 			if nb == 0 {
 				return loss, fmt.Errorf("train: encoder row %d vanished at step %d", i, step)
 			}
-			f := float32(1 / math.Sqrt(nb))
-			for j := range b {
-				b[j] *= f
-			}
+			kernel.Scale(b, float32(1/math.Sqrt(nb)))
 		}
 	}
 	return loss, nil

@@ -70,6 +70,7 @@ func main() {
 		fmaLoop(avx2, e, 12)
 	}
 	elementwise()
+	fused()
 	packing()
 	asinKernels(*asinCoefOut)
 	Generate()
