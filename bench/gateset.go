@@ -1,20 +1,10 @@
-// Package bench holds the project's benchmarks (in its _test.go files) and
-// the lists the regression gate reads: the gate set, whose regressions block a
-// landing, and the metadata of the units the benchmarks report.
-//
-// Run the benchmarks with
-//
-//	go test -run '^$' -bench . ./bench
-//
-// and compare two builds with "make bench-compare BASE=<rev>" (see
-// bench/compare.sh and the bench/gate package).
-//
-// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package bench
 
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 )
 
@@ -27,7 +17,7 @@ import (
 // rounds of three binaries (base, head, head again for the A/A noise floor)
 // in a few minutes on 2 cores. Heavy shapes belong in ad hoc comparisons
 // ("make bench-compare"), not here. Adding a benchmark to the gate is one line.
-var GateSet = []string{
+var gateSet = []string{
 	"^BenchmarkGemm$/f32/(NN|NT|TN)/256x256x128$",
 	"^BenchmarkGemm$/f64/(NN|NT|TN)/256x256x128$",
 	"^BenchmarkGemm$/f32/NN/1024x784x392$",
@@ -56,7 +46,7 @@ var GateSet = []string{
 // 2x between runs of one binary (368 to 848 B/op measured for one Gemm shape),
 // so it is compared statistically like time.
 // Units not listed take benchfmt's defaults (sec/op: lower is better).
-var Units = map[string]string{
+var units = map[string]string{
 	"GFLOP/s":    "better=higher assume=nothing",
 	"cpu-sec/op": "better=lower assume=nothing",
 	"samples/s":  "better=higher assume=nothing",
@@ -65,16 +55,23 @@ var Units = map[string]string{
 	"B/op":       "better=lower assume=nothing",
 }
 
+// GateSet returns the gate set's patterns (a copy: the set is fixed in
+// the source, never changed at run time).
+func GateSet() []string { return slices.Clone(gateSet) }
+
+// Units returns the unit metadata (a copy).
+func Units() map[string]string { return maps.Clone(units) }
+
 // WriteUnits writes Units as benchfmt "Unit" lines, sorted by unit, so that a
 // benchmark output file states how its units are compared.
 func WriteUnits(w io.Writer) error {
-	names := make([]string, 0, len(Units))
-	for u := range Units {
+	names := make([]string, 0, len(units))
+	for u := range units {
 		names = append(names, u)
 	}
 	sort.Strings(names)
 	for _, u := range names {
-		if _, err := fmt.Fprintf(w, "Unit %s %s\n", u, Units[u]); err != nil {
+		if _, err := fmt.Fprintf(w, "Unit %s %s\n", u, units[u]); err != nil {
 			return err
 		}
 	}

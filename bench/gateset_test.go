@@ -11,7 +11,7 @@ import (
 // the Gemm shapes it names and not the heavy ones.
 func TestGateSetPatterns(t *testing.T) {
 	var pats []*gate.Pattern
-	for _, src := range GateSet {
+	for _, src := range GateSet() {
 		p, err := gate.ParsePattern(src)
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +57,7 @@ func TestWriteUnits(t *testing.T) {
 	if err != nil || len(s.Errors) > 0 {
 		t.Fatalf("reading %q: %v %v", b.String(), err, s.Errors)
 	}
-	for unit, meta := range Units {
+	for unit, meta := range Units() {
 		want := map[bool]int{true: 1, false: -1}[strings.Contains(meta, "better=higher")]
 		if got := s.Units.GetBetter(unit); got != want {
 			t.Errorf("%s: direction %d, want %d", unit, got, want)

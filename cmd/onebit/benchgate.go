@@ -56,7 +56,7 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 		if *list != "gate" {
 			return usagef("flag --list: unknown set %q, want gate", *list)
 		}
-		for _, p := range bench.GateSet {
+		for _, p := range bench.GateSet() {
 			fmt.Fprintln(stdout, p)
 		}
 		return nil
@@ -104,7 +104,7 @@ func gateOptions(threshold string, alpha float64, set string) (gate.Options, err
 	switch set {
 	case "all":
 	case "gate":
-		for _, src := range bench.GateSet {
+		for _, src := range bench.GateSet() {
 			p, err := gate.ParsePattern(src)
 			if err != nil {
 				return opt, fmt.Errorf("bench.GateSet: %v", err)

@@ -81,7 +81,7 @@ func TestBenchgateListsGateSet(t *testing.T) {
 	if got := run([]string{"benchgate", "--list", "gate"}, &stdout, &stderr); got != 0 {
 		t.Fatalf("exit %d: %s", got, stderr.String())
 	}
-	if want := strings.Join(bench.GateSet, "\n") + "\n"; stdout.String() != want {
+	if want := strings.Join(bench.GateSet(), "\n") + "\n"; stdout.String() != want {
 		t.Errorf("--list gate printed %q, want %q", stdout.String(), want)
 	}
 }

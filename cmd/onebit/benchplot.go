@@ -161,7 +161,7 @@ func historyPlot(hist []commitResults, unit string) (*plot.Plot, error) {
 // of each commit's median to the first commit's, with its 95% CI.
 func historySeries(hist []commitResults, unit string) (map[gate.Key]*ratioSeries, error) {
 	var pats []*gate.Pattern
-	for _, src := range bench.GateSet {
+	for _, src := range bench.GateSet() {
 		pt, err := gate.ParsePattern(src)
 		if err != nil {
 			return nil, fmt.Errorf("bench.GateSet: %v", err)
