@@ -1,0 +1,272 @@
+package prior
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Empirical is the prior of a data set's own coordinates: the symmetrised
+// empirical distribution of a sample x_1..x_N (each value and its mirror
+// image -x_i with mass 1/(2N)), rescaled to E x^2 = 1 and compressed to a
+// Gaussian mixture by quantile binning of |x| (THEORY.md 1: every prior is
+// symmetric with E x = 0, E x^2 = 1).
+//
+// Compression. The exact zeros of the sample form one atom at 0. The other
+// |x_i|, sorted, are cut into B bins of (nearly) equal count; bin b of mass
+// w_b, mean m_b and variance v_b of |x| becomes the pair of components
+// (w_b/2) N(±m_b, v_b). By the law of total variance the mixture has exactly
+// the sample's E x^2 (and E x = 0, E|x|), so no moment the theory's
+// Gaussian-equivalent terms use is changed by the compression; E x^4 gains
+// sum_b w_b (E_b[|x|^4] - m_b^4 - 6 m_b^2 v_b - 3 v_b^2), which vanishes like
+// the bins' widths squared.
+//
+// Why a binned Gaussian mixture and not B atoms (a Discrete prior on the bin
+// means): atoms a distance delta apart become resolvable once the channel's
+// noise sd sqrt(tau) falls below delta, so a discrete surrogate's mmse
+// drops to 0 exponentially at high snr while the data's (a continuous
+// marginal after PCA or ZCA) falls only like tau. Components with the bin's
+// own variance keep the posterior blurred at the bin's scale, so the
+// surrogate's mmse tracks the data's down to tau ~ min_b v_b. The error of
+// the compression in mmse is measured, not bounded: TestEmpiricalBins shows
+// |mmse_B - mmse_4B| (a proxy for |mmse_B - mmse_inf| that shrinks like
+// 1/B^2) and the data package's tests report it for real data.
+//
+// Empirical embeds the Mixture (moments, sampling, name) and replaces its
+// Posterior and QuadratureBreaks by versions that stay fast for hundreds of
+// components: one pass without allocation, and panel ends linear (not
+// quadratic) in the number of components.
+type Empirical struct {
+	*Mixture
+	logw, mean, vr []float64 // components: log weight, mean, variance
+	n              int       // sample size
+	zeros          int       // exact zeros in the sample
+	bins           int
+	vmin           float64 // smallest component variance
+}
+
+// DefaultEmpiricalBins is the number of quantile bins of |x| NewEmpirical
+// uses when bins <= 0: 64 bins give 129 components (an atom at 0 and 64
+// mirrored pairs); on MNIST whitened coordinates the mmse moves by less than
+// 1e-4 from 64 to 256 bins over snr in [0.1, 10] (see the data package).
+const DefaultEmpiricalBins = 64
+
+// NewEmpirical returns the symmetrised, standardised, binned prior of the
+// sample (see Empirical). bins <= 0 means DefaultEmpiricalBins; bins is
+// capped by the number of non-zero values. The sample must have at least two
+// finite values and a positive second moment; it is not modified.
+func NewEmpirical(name string, sample []float64, bins int) (*Empirical, error) {
+	if bins <= 0 {
+		bins = DefaultEmpiricalBins
+	}
+	if len(sample) < 2 {
+		return nil, fmt.Errorf("prior: empirical %q: %d values, want at least 2", name, len(sample))
+	}
+	a := make([]float64, 0, len(sample))
+	zeros := 0
+	var m2 float64
+	for i, x := range sample {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("prior: empirical %q: value %d is %v", name, i, x)
+		}
+		if x == 0 {
+			zeros++
+			continue
+		}
+		a = append(a, math.Abs(x))
+		m2 += x * x
+	}
+	if len(a) == 0 || !(m2 > 0) || math.IsInf(m2, 0) {
+		return nil, fmt.Errorf("prior: empirical %q: second moment %v, want finite > 0", name, m2/float64(len(sample)))
+	}
+	slices.Sort(a)
+	bins = min(bins, len(a))
+	n := float64(len(sample))
+	cs := make([]Component, 0, 2*bins+1)
+	if zeros > 0 {
+		cs = append(cs, Component{float64(zeros) / n, 0, 0})
+	}
+	for b := 0; b < bins; b++ {
+		lo, hi := b*len(a)/bins, (b+1)*len(a)/bins
+		seg := a[lo:hi]
+		var s float64
+		for _, v := range seg {
+			s += v
+		}
+		m := s / float64(len(seg))
+		var ss float64
+		for _, v := range seg {
+			ss += (v - m) * (v - m)
+		}
+		w := float64(len(seg)) / n
+		cs = append(cs, Component{w / 2, m, ss / float64(len(seg))}, Component{w / 2, -m, ss / float64(len(seg))})
+	}
+	mix, err := NewMixture(name, cs)
+	if err != nil {
+		return nil, fmt.Errorf("prior: empirical %q: %w", name, err)
+	}
+	e := &Empirical{Mixture: mix, n: len(sample), zeros: zeros, bins: bins, vmin: math.Inf(1)}
+	for _, c := range mix.cs {
+		e.logw = append(e.logw, math.Log(c.Weight))
+		e.mean = append(e.mean, c.Mean)
+		e.vr = append(e.vr, c.Var)
+		e.vmin = min(e.vmin, c.Var)
+	}
+	return e, nil
+}
+
+// SampleSize is the number of values the prior was built from.
+func (e *Empirical) SampleSize() int { return e.n }
+
+// Bins is the number of quantile bins of |x| (mirrored pairs of components).
+func (e *Empirical) Bins() int { return e.bins }
+
+// Posterior implements Channel with the formulas of mixturePosterior
+// (THEORY.md 6.1 in general form), in one pass over the components: the
+// softmax weights pi_k are accumulated with a running maximum of the
+// log-weights (rescaling the sums when it grows), and the posterior variance
+// sum pi_k (v_k tau/(v_k + tau) + (m_k - E[x|r])^2) by West's weighted
+// update, which has no cancellation.
+func (e *Empirical) Posterior(r, tau float64) (mean, variance, logMarginal float64) {
+	if math.IsInf(tau, 1) {
+		return mixturePosterior(e.cs, r, tau)
+	}
+	lmax := math.Inf(-1)
+	var W, M, S, V float64 // total weight, weighted mean and scatter of m_k, weighted sum of v_k tau/t_k
+	for k, c := range e.mean {
+		t := e.vr[k] + tau
+		d := r - c
+		l := e.logw[k] - 0.5*math.Log(2*math.Pi*t) - d*d/(2*t)
+		if l > lmax {
+			if W > 0 {
+				f := math.Exp(lmax - l)
+				W, S, V = W*f, S*f, V*f
+			}
+			lmax = l
+		}
+		w := math.Exp(l - lmax)
+		if w == 0 {
+			continue
+		}
+		m := (e.vr[k]*r + tau*c) / t
+		W += w
+		delta := m - M
+		M += w / W * delta
+		S += w * delta * (m - M)
+		V += w * e.vr[k] * tau / t
+	}
+	return M, (S + V) / W, lmax + math.Log(W)
+}
+
+// QuadratureBreaks implements Channel. With s_k = sqrt(v_k + tau) the
+// marginal's width around component k, it seeds |m_k| and |m_k| ± j s_k for
+// j in {1/2, 1, 2, 4}, and the midpoint of each pair of neighbouring means
+// (where the posterior switches between atoms at small tau), drops points
+// closer than s_min/2 to the previous one (the integrand is smooth on the
+// scale s_min = sqrt(min_k v_k + tau)), and ends at max_k |m_k| + 14 s_k
+// (where p_tau is below e^-98 of its peak), as mixtureBreaks does.
+func (e *Empirical) QuadratureBreaks(dst []float64, tau float64) []float64 {
+	start := len(dst)
+	dst = append(dst, 0)
+	upper := 0.0
+	prev := math.NaN()
+	for k, c := range e.mean {
+		if c < 0 {
+			continue
+		}
+		s := math.Sqrt(e.vr[k] + tau)
+		dst = append(dst, c)
+		for _, j := range [...]float64{0.5, 1, 2, 4} {
+			dst = append(dst, c+j*s)
+			if c-j*s > 0 {
+				dst = append(dst, c-j*s)
+			}
+		}
+		if !math.IsNaN(prev) {
+			dst = append(dst, (prev+c)/2)
+		}
+		prev = c
+		upper = max(upper, c+14*s)
+	}
+	pts := dst[start:]
+	slices.Sort(pts)
+	h := 0.5 * math.Sqrt(e.vmin+tau)
+	out := pts[:1]
+	for _, x := range pts[1:] {
+		if x-out[len(out)-1] >= h && x < upper {
+			out = append(out, x)
+		}
+	}
+	out = append(out, upper)
+	return dst[:start+len(out)]
+}
+
+// DataMSE estimates the mean squared error of c's denoiser E_c[x|y] on data:
+//
+//	mse = E (x - E_c[x|y])^2,   y = x + g/sqrt(snr),   x ~ the symmetrised law of sample,
+//
+// the scalar channel y = x + z/sqrt(snr) run on the data itself. When the
+// data's law is c's own this is mmse_c(snr); for a surrogate c of the data
+// (an Empirical) it is the mismatched mse mmse_P + E(eta_P - eta_c)^2.
+//
+// Stratified Monte Carlo. The sorted |x| (times scale, so a caller can pass
+// unstandardised data with scale = 1/rms) are sampled systematically: n
+// points at the quantiles (i + U)/n, U uniform, each standing for an equal
+// share of the data; for each, the noise takes the 32 values
+// Phi^-1((k + U')/32), U' uniform. Both offsets are random, so the estimate
+// is unbiased; x^2 is a control variate with its exact data mean (the
+// error at one point is ~ x^2 at low snr, so this removes most of the heavy
+// tail's variance; the fitted coefficient adds a bias O(1/n)). reps
+// independent runs give the estimate and its standard error (their sample
+// sd / sqrt(reps)). Symmetry (eta odd) makes the sign of x irrelevant.
+// sample is not modified.
+func DataMSE(c Channel, sample []float64, scale, snr float64, n, reps int, rng *rand.Rand) (mean, se float64, err error) {
+	if len(sample) == 0 || n < 2 || reps < 2 || !(snr > 0) || math.IsInf(snr, 1) || !(scale > 0) {
+		return 0, 0, fmt.Errorf("prior: DataMSE of %s: want data, n >= 2, reps >= 2, 0 < snr < Inf, scale > 0 (got %d values, n %d, reps %d, snr %v, scale %v)", c.Name(), len(sample), n, reps, snr, scale)
+	}
+	a := make([]float64, len(sample))
+	var q2 float64
+	for i, v := range sample {
+		a[i] = math.Abs(v) * scale
+		q2 += a[i] * a[i]
+	}
+	q2 /= float64(len(a))
+	slices.Sort(a)
+	const strata = 32
+	sd := 1 / math.Sqrt(snr)
+	tau := 1 / snr
+	var s, ss float64
+	for range reps {
+		u := rng.Float64()
+		var sg, sq, sgq, sqq float64
+		for i := range n {
+			x := a[min(int((float64(i)+u)/float64(n)*float64(len(a))), len(a)-1)]
+			v := rng.Float64()
+			var g float64
+			for k := range strata {
+				z := math.Sqrt2 * math.Erfinv(2*(float64(k)+v)/strata-1)
+				m, _, _ := c.Posterior(x+sd*z, tau)
+				g += (x - m) * (x - m)
+			}
+			g /= strata
+			q := x * x
+			sg += g
+			sq += q
+			sgq += g * q
+			sqq += q * q
+		}
+		fn := float64(n)
+		mg, mq := sg/fn, sq/fn
+		beta := 0.0
+		if vq := sqq/fn - mq*mq; vq > 0 {
+			beta = (sgq/fn - mg*mq) / vq
+		}
+		est := mg - beta*(mq-q2)
+		s += est
+		ss += est * est
+	}
+	fr := float64(reps)
+	mean = s / fr
+	return mean, math.Sqrt(max(ss/fr-mean*mean, 0) / (fr - 1)), nil
+}
