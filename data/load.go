@@ -42,11 +42,18 @@ func (im *Images) Head(n int) *Images {
 // (errors.Is(err, ErrMissing)) saying where Load looked and how to get it; a
 // malformed file is a *FormatError naming the file and the problem.
 func Load(ctx context.Context, src Source, split Split) (*Images, error) {
+	return LoadN(ctx, src, split, 0)
+}
+
+// LoadN is Load reading only the first n images of the split (all if
+// n <= 0): the readers stop after them, so a small experiment does not pay
+// for decompressing the whole file.
+func LoadN(ctx context.Context, src Source, split Split, n int) (*Images, error) {
 	switch src.Kind {
 	case MNIST, Fashion:
-		return loadIDX(ctx, src, split)
+		return loadIDX(ctx, src, split, n)
 	case CIFAR10:
-		return loadCIFAR(ctx, src, split)
+		return loadCIFAR(ctx, src, split, n)
 	}
 	return nil, fmt.Errorf("data: unknown data set %v", src.Kind)
 }
@@ -70,7 +77,7 @@ func findIDX(dir, name string) string {
 	return ""
 }
 
-func loadIDX(ctx context.Context, src Source, split Split) (*Images, error) {
+func loadIDX(ctx context.Context, src Source, split Split, n int) (*Images, error) {
 	imgName, lblName := idxNames(split)
 	var dirs []string
 	hint := mnistHint
@@ -99,20 +106,20 @@ func loadIDX(ctx context.Context, src Source, split Split) (*Images, error) {
 			looked = append(looked, filepath.Join(dir, lblName+"[.gz]"))
 			continue
 		}
-		return readIDXPair(ctx, src, split, img, lbl)
+		return readIDXPair(ctx, src, split, img, lbl, n)
 	}
 	return nil, &MissingError{Source: src, Looked: looked, Hint: hint}
 }
 
-func readIDXPair(ctx context.Context, src Source, split Split, imgPath, lblPath string) (*Images, error) {
-	img, err := ReadIDXFile(imgPath)
+func readIDXPair(ctx context.Context, src Source, split Split, imgPath, lblPath string, n int) (*Images, error) {
+	img, err := readIDXFile(imgPath, n)
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	lbl, err := ReadIDXFile(lblPath)
+	lbl, err := readIDXFile(lblPath, n)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +148,7 @@ func cifarFiles(split Split) []string {
 	return []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}
 }
 
-func loadCIFAR(ctx context.Context, src Source, split Split) (*Images, error) {
+func loadCIFAR(ctx context.Context, src Source, split Split, n int) (*Images, error) {
 	files := cifarFiles(split)
 	var missing []string
 	for _, f := range files {
@@ -155,6 +162,9 @@ func loadCIFAR(ctx context.Context, src Source, split Split) (*Images, error) {
 	}
 	im := &Images{Source: src, Split: split, Channels: 3, Rows: 32, Cols: 32}
 	for _, f := range files {
+		if n > 0 && im.N >= n {
+			break
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -166,5 +176,5 @@ func loadCIFAR(ctx context.Context, src Source, split Split) (*Images, error) {
 		im.Pixels = append(im.Pixels, pixels...)
 		im.N += len(labels)
 	}
-	return im, nil
+	return im.Head(n), nil
 }

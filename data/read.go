@@ -107,6 +107,13 @@ func expectEOF(r io.Reader, name, what string) error {
 // wrong magic, unsupported element type, zero or absurd dimensions (more
 // than MaxIDXBytes), a size that does not match, trailing bytes.
 func DecodeIDX(r io.Reader, name string, size int64) (*IDX, error) {
+	return decodeIDX(r, name, size, 0)
+}
+
+// decodeIDX is DecodeIDX reading only the first limit entries of the
+// outermost dimension when 0 < limit < Dims[0] (the header and the file's
+// size are still checked; the rest of the stream is not read).
+func decodeIDX(r io.Reader, name string, size int64, limit int) (*IDX, error) {
 	br := bufio.NewReader(r)
 	src, gz, err := decompress(br, name)
 	if err != nil {
@@ -147,6 +154,15 @@ func DecodeIDX(r io.Reader, name string, size int64) (*IDX, error) {
 		if want := int64(4 + 4*nd + total); size != want {
 			return nil, formatErr(name, "dimensions %v need %d bytes, the file has %d", dims, want, size)
 		}
+	}
+	if limit > 0 && limit < dims[0] {
+		inner := total / dims[0]
+		payload, err := readFull(src, limit*inner, name, fmt.Sprintf("the first %d entries of dimensions %v", limit, dims))
+		if err != nil {
+			return nil, err
+		}
+		dims[0] = limit
+		return &IDX{Dims: dims, Data: payload}, nil
 	}
 	payload, err := readFull(src, total, name, fmt.Sprintf("data of dimensions %v", dims))
 	if err != nil {
@@ -221,13 +237,15 @@ func openFile(path string) (*os.File, int64, error) {
 }
 
 // ReadIDXFile reads an IDX file (see DecodeIDX).
-func ReadIDXFile(path string) (*IDX, error) {
+func ReadIDXFile(path string) (*IDX, error) { return readIDXFile(path, 0) }
+
+func readIDXFile(path string, limit int) (*IDX, error) {
 	f, size, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	defer f.Close()
-	return DecodeIDX(f, path, size)
+	return decodeIDX(f, path, size, limit)
 }
 
 // ReadCIFARFile reads a CIFAR-10 batch file (see DecodeCIFAR).

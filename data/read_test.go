@@ -260,6 +260,9 @@ func TestLoadDirs(t *testing.T) {
 	if err != nil || im.N != 5 || im.Rows != 4 || im.Cols != 3 || im.Channels != 1 || !bytes.Equal(im.Pixels, imgs) || !bytes.Equal(im.Labels, lbls) {
 		t.Fatalf("fashion train: %+v, %v", im, err)
 	}
+	if head, err := LoadN(ctx, Source{Fashion, dir}, Train, 3); err != nil || head.N != 3 || !bytes.Equal(head.Pixels, imgs[:36]) || !bytes.Equal(head.Labels, lbls[:3]) {
+		t.Errorf("LoadN 3: %+v, %v", head, err)
+	}
 	if _, err := Load(ctx, Source{Fashion, dir}, Test); err == nil || !strings.Contains(err.Error(), "4 labels for the 5 images") {
 		t.Errorf("fashion test with mismatched labels: %v", err)
 	}
@@ -280,6 +283,9 @@ func TestLoadDirs(t *testing.T) {
 	im, err = Load(ctx, Source{CIFAR10, dir}, Train)
 	if err != nil || im.N != 2+3+4+5+6 || im.Dim() != 3072 || !bytes.Equal(im.Pixels, all) || !bytes.Equal(im.Labels, allLabels) {
 		t.Fatalf("cifar train: N %d, %v", im.N, err)
+	}
+	if head, err := LoadN(ctx, Source{CIFAR10, dir}, Train, 4); err != nil || head.N != 4 || !bytes.Equal(head.Pixels, all[:4*3072]) {
+		t.Errorf("cifar LoadN 4: %v", err)
 	}
 	missing := filepath.Join(dir, "nothing")
 	for _, src := range []Source{{Fashion, missing}, {CIFAR10, missing}, {MNIST, missing}} {

@@ -107,7 +107,7 @@ func TestEmpiricalMonteCarlo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fine, err := NewEmpirical(p.Name(), x, 4*e.Bins())
+		fine, err := NewEmpirical(p.Name(), x, 4*DefaultEmpiricalBins)
 		if err != nil {
 			t.Fatal(err)
 		}
