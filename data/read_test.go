@@ -307,3 +307,32 @@ func TestGoMNISTVersion(t *testing.T) {
 		t.Errorf("go.mod does not require %s %s; update gomnistVersion", gomnistPath, gomnistVersion)
 	}
 }
+
+func TestGrid(t *testing.T) {
+	grey := []byte{0, 50, 100, 150, 200, 250}
+	img, err := Grid([][]byte{grey, nil, grey}, 1, 2, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 2*(3+2)+2 || b.Dy() != 2*(2+2)+2 {
+		t.Fatalf("bounds %v", b)
+	}
+	if c := img.RGBAAt(2+2, 2+1); c.R != 250 || c.G != 250 {
+		t.Errorf("pixel (1, 2) of tile 0: %v, want grey 250", c)
+	}
+	if c := img.RGBAAt(2+5+1, 2); c.R != 255 {
+		t.Errorf("nil tile not white: %v", c)
+	}
+	rgb := make([]byte, 3*4)
+	rgb[4+1] = 77 // green plane, pixel 1
+	img, err = Grid([][]byte{rgb}, 3, 2, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := img.RGBAAt(2+1, 2); c.R != 0 || c.G != 77 || c.B != 0 {
+		t.Errorf("colour pixel %v, want (0, 77, 0)", c)
+	}
+	if _, err := Grid([][]byte{{1}}, 1, 2, 2, 1); err == nil {
+		t.Error("short tile: no error")
+	}
+}
