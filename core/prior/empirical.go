@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 )
 
 // Empirical is the prior of a data set's own coordinates: the symmetrised
@@ -48,6 +49,7 @@ type Empirical struct {
 	zeros          int       // exact zeros in the sample
 	bins           int
 	vmin           float64 // smallest component variance
+	cache          atomic.Pointer[tauCache]
 }
 
 // DefaultEmpiricalBins is the B NewEmpirical uses when bins <= 0: 64 to
@@ -137,41 +139,71 @@ func (e *Empirical) SampleSize() int { return e.n }
 // the B asked for and 2B.
 func (e *Empirical) Bins() int { return e.bins }
 
+// tauCache holds the per-component constants of the channel at one tau:
+// c0_k = log w_k - (1/2) log(2 pi t_k), h_k = 1/(2 t_k) and g_k = v_k/t_k,
+// t_k = v_k + tau. A decoder or a quadrature calls Posterior many times at
+// one tau, so the logarithms are computed once per tau, not per call.
+type tauCache struct {
+	tau      float64
+	c0, h, g []float64
+}
+
+func (e *Empirical) constants(tau float64) *tauCache {
+	if tc := e.cache.Load(); tc != nil && tc.tau == tau {
+		return tc
+	}
+	K := len(e.mean)
+	tc := &tauCache{tau: tau, c0: make([]float64, K), h: make([]float64, K), g: make([]float64, K)}
+	for k := range K {
+		t := e.vr[k] + tau
+		tc.c0[k] = e.logw[k] - 0.5*math.Log(2*math.Pi*t)
+		tc.h[k] = 1 / (2 * t)
+		tc.g[k] = e.vr[k] / t
+	}
+	e.cache.Store(tc)
+	return tc
+}
+
 // Posterior implements Channel with the formulas of mixturePosterior
-// (THEORY.md 6.1 in general form), in one pass over the components: the
-// softmax weights pi_k are accumulated with a running maximum of the
-// log-weights (rescaling the sums when it grows), and the posterior variance
-// sum pi_k (v_k tau/(v_k + tau) + (m_k - E[x|r])^2) by West's weighted
-// update, which has no cancellation.
+// (THEORY.md 6.1 in general form): component k has log-weight
+// l_k = c0_k - (r - m_k)^2/(2 t_k) and posterior N(g_k r + (1 - g_k) m_k,
+// g_k tau) (see tauCache). A first pass finds max_k l_k; the second skips
+// the components with l_k < max - 40 (each below e^-40 = 4e-18 of the
+// largest weight, so with at most a few hundred components the neglected
+// mass is below 1e-15 relative) and accumulates the rest, the posterior
+// variance sum pi_k (g_k tau + (m_k' - E[x|r])^2) by West's weighted
+// update, which has no cancellation. Safe for concurrent use.
 func (e *Empirical) Posterior(r, tau float64) (mean, variance, logMarginal float64) {
 	if math.IsInf(tau, 1) {
 		return mixturePosterior(e.cs, r, tau)
 	}
+	tc := e.constants(tau)
+	var lbuf [544]float64
+	l := lbuf[:0]
+	if len(e.mean) > len(lbuf) {
+		l = make([]float64, 0, len(e.mean))
+	}
 	lmax := math.Inf(-1)
-	var W, M, S, V float64 // total weight, weighted mean and scatter of m_k, weighted sum of v_k tau/t_k
 	for k, c := range e.mean {
-		t := e.vr[k] + tau
 		d := r - c
-		l := e.logw[k] - 0.5*math.Log(2*math.Pi*t) - d*d/(2*t)
-		if l > lmax {
-			if W > 0 {
-				f := math.Exp(lmax - l)
-				W, S, V = W*f, S*f, V*f
-			}
-			lmax = l
-		}
-		w := math.Exp(l - lmax)
-		if w == 0 {
+		lk := tc.c0[k] - d*d*tc.h[k]
+		l = append(l, lk)
+		lmax = max(lmax, lk)
+	}
+	var W, M, S, V float64 // total weight, weighted mean and scatter of the component means, weighted sum of g_k tau
+	for k, lk := range l {
+		if lk < lmax-40 {
 			continue
 		}
-		m := (e.vr[k]*r + tau*c) / t
+		w := math.Exp(lk - lmax)
+		m := tc.g[k]*r + (1-tc.g[k])*e.mean[k]
 		W += w
 		delta := m - M
 		M += w / W * delta
 		S += w * delta * (m - M)
-		V += w * e.vr[k] * tau / t
+		V += w * tc.g[k]
 	}
-	return M, (S + V) / W, lmax + math.Log(W)
+	return M, (S + V*tau) / W, lmax + math.Log(W)
 }
 
 // QuadratureBreaks implements Channel. With s_k = sqrt(v_k + tau) the
