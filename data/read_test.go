@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed05b1c944/onebit/core/mat"
 )
 
 // idxBytes encodes an IDX file of unsigned bytes.
@@ -334,5 +337,27 @@ func TestGrid(t *testing.T) {
 	}
 	if _, err := Grid([][]byte{{1}}, 1, 2, 2, 1); err == nil {
 		t.Error("short tile: no error")
+	}
+}
+
+// TestMeasure checks Stats on a matrix with known moments: coordinate 0
+// takes ±1 (variance 1, excess kurtosis -2), coordinate 1 takes 0 or ±2
+// with probabilities 1/2, 1/4, 1/4 (variance 2, kurtosis 8/4 - 3 = -1),
+// exactly, over the 4 rows.
+func TestMeasure(t *testing.T) {
+	X := mat.New[float64](4, 2)
+	copy(X.Data, []float64{1, 0, -1, 2, 1, -2, -1, 0})
+	s := Measure(X)
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
+	if !near(s.Var[0], 1) || !near(s.Var[1], 2) || !near(s.Kurt[0], -2) || !near(s.Kurt[1], -1) {
+		t.Errorf("per coordinate: var %v kurt %v", s.Var, s.Kurt)
+	}
+	// pooled: values 1,0,1,2,1,2,1,0 in absolute value: E x^2 = 12/8, E x^4 = 36/8.
+	if !near(s.PooledVar, 1.5) || !near(s.PooledKurt, 4.5/2.25-3) || !near(s.FracNear0, 0.25) {
+		t.Errorf("pooled: %+v", s)
+	}
+	// energies q = 0.5, 2.5, 2.5, 0.5.
+	if !near(s.EnergyVar, 1) || !near(s.MeanRootEnergy, (math.Sqrt(0.5)+math.Sqrt(2.5))/2) {
+		t.Errorf("energies: var %v, mean root %v", s.EnergyVar, s.MeanRootEnergy)
 	}
 }

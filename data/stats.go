@@ -20,12 +20,22 @@ const (
 
 // Stats are the coordinate statistics of a data matrix (rows are samples):
 // each coordinate's variance and excess kurtosis kappa_j = m4_j/m2_j^2 - 3,
-// those of the pooled coordinates (all entries as one sample), and the
-// fraction of entries with |x| < NearZero * pooled sd.
+// those of the pooled coordinates (all entries as one sample), the
+// fraction of entries with |x| < NearZero * pooled sd, and the spread of
+// the per-sample energies q_s = ||x_s||^2/d.
+//
+// The energies matter to the linear decoder of a Haar encoder: for any
+// fixed x, averaging over the encoder's rotation gives exactly
+// (1/d) E||x - sqrt(2/pi) B^T sign(Bx)||^2 = q - 2 sqrt(2/pi) r sqrt(d) a_d sqrt(q) + (2/pi) r,
+// a_d = E|u_1| for u uniform on the unit sphere of R^d (-> sqrt(2/(pi d))),
+// so on data with E q = 1 its loss exceeds 1 - 2r/pi by about
+// (4/pi) r (1 - E sqrt(q)) ≈ (r/(2 pi)) Var(q): the images' varying
+// energy, not their marginal, is what separates them from i.i.d. data.
 type Stats struct {
 	Var, Kurt                            []float64 // per coordinate
 	PooledVar, PooledKurt, FracNear0     float64
 	MinVar, MaxVar, MedianKurt, MeanKurt float64
+	EnergyVar, MeanRootEnergy            float64 // Var(q_s), mean of sqrt(q_s)
 }
 
 // Measure computes Stats of X (N x d, N >= 2). Moments are about each
@@ -73,6 +83,18 @@ func Measure(X *mat.Dense[float64]) Stats {
 		}
 	}
 	s.FracNear0 = float64(near) / (n * float64(d))
+	var e1, e2 float64
+	for i := range N {
+		var q float64
+		for _, v := range X.Row(i) {
+			q += v * v
+		}
+		q /= float64(d)
+		e1 += q
+		e2 += q * q
+		s.MeanRootEnergy += math.Sqrt(q) / n
+	}
+	s.EnergyVar = e2/n - (e1/n)*(e1/n)
 	k := slices.Clone(s.Kurt)
 	slices.Sort(k)
 	s.MedianKurt = k[len(k)/2]
@@ -81,8 +103,8 @@ func Measure(X *mat.Dense[float64]) Stats {
 
 // String summarises the statistics on one line.
 func (s Stats) String() string {
-	return fmt.Sprintf("var %.3g..%.3g (pooled %.4g), excess kurtosis median %.3g mean %.3g pooled %.3g, near-zero %.3f (Gaussian %.3f)",
-		s.MinVar, s.MaxVar, s.PooledVar, s.MedianKurt, s.MeanKurt, s.PooledKurt, s.FracNear0, GaussianNearZero)
+	return fmt.Sprintf("var %.3g..%.3g (pooled %.4g), excess kurtosis median %.3g mean %.3g pooled %.3g, near-zero %.3f (Gaussian %.3f), energy var %.3g, E sqrt(energy) %.4f",
+		s.MinVar, s.MaxVar, s.PooledVar, s.MedianKurt, s.MeanKurt, s.PooledKurt, s.FracNear0, GaussianNearZero, s.EnergyVar, s.MeanRootEnergy)
 }
 
 // MaxPriorSample bounds the number of pooled coordinates EmpiricalPrior
