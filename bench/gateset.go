@@ -8,6 +8,8 @@
 //
 // and compare two builds with "make bench-compare BASE=<rev>" (see
 // bench/compare.sh and the bench/gate package).
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package bench
 
 import (

@@ -1,9 +1,9 @@
 package experiment
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/seed05b1c944/onebit/internal/output"
 )
 
 // buildID identifies the running binary (a hash of its executable file), so
@@ -44,42 +46,27 @@ func (c cache) path(key string) string {
 
 // load reads unit key into v and reports whether it was there.
 func (c cache) load(key string, v any) (bool, error) {
-	err := readJSON(c.path(key), v)
+	err := output.ReadJSON(c.path(key), v)
+	var syntax *json.SyntaxError
 	switch {
 	case err == nil:
 		return true, nil
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
+	case errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF):
+		// A damaged unit (files are written atomically, so only something
+		// outside onebit truncates one) is recomputed and overwritten.
+		return false, nil
 	}
-	return false, fmt.Errorf("experiment: cache %s: %w", c.path(key), err)
+	return false, fmt.Errorf("experiment: cache %s: %w (remove it to recompute the unit)", c.path(key), err)
 }
 
 // store writes unit key.
-func (c cache) store(key string, v any) error { return WriteJSON(c.path(key), v) }
+func (c cache) store(key string, v any) error { return output.WriteJSON(c.path(key), v) }
 
 // interrupted wraps a context error with where the finished units are.
 func (c cache) interrupted(err error) error {
 	return fmt.Errorf("experiment: interrupted; finished units are cached in %s, rerun the same command to resume: %w", string(c), err)
-}
-
-// cachedUnit returns unit key from the cache, or computes, stores and
-// returns it. A cancelled ctx is reported with the resume hint.
-func cachedUnit[T any](ctx context.Context, c cache, key string, compute func() (T, error)) (T, error) {
-	var v T
-	if ok, err := c.load(key, &v); err != nil || ok {
-		return v, err
-	}
-	if err := ctx.Err(); err != nil {
-		return v, c.interrupted(err)
-	}
-	v, err := compute()
-	if err != nil {
-		if ctx.Err() != nil {
-			return v, c.interrupted(err)
-		}
-		return v, err
-	}
-	return v, c.store(key, v)
 }
 
 // intsKey spells a list of integers for a cache key, e.g. "2_5_10".

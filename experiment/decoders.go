@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
-	"github.com/seed05b1c944/onebit/internal/progress"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
@@ -23,24 +21,22 @@ import (
 // decoder shaped like message passing (VAMP, THEORY.md 7.2) lowers it further
 // towards the state-evolution fixed point.
 type DecodersConfig struct {
-	Dim      int       // d
-	Matrices int       // independent Haar encoders per point
-	Signals  int       // signals per encoder
-	Layers   []int     // numbers of message-passing layers T to report
-	Priors   []string  // e.g. bg:0.1
-	Rates    []float64 // r in (0, 1]
-	Seed     uint64
-	OutDir   string
-	Log      io.Writer `json:"-"`
+	Dim      int           // d
+	Matrices int           // independent Haar encoders per point
+	Signals  int           // signals per encoder
+	Layers   []int         // numbers of message-passing layers T to report
+	Priors   []prior.Value // e.g. bg:0.1
+	Rates    []float64     // r in (0, 1]
+	Run
 }
 
 // DecodersDefaults are the built-in defaults of `make reproduce`.
 func DecodersDefaults() DecodersConfig {
 	return DecodersConfig{
 		Dim: 500, Matrices: 4, Signals: 128, Layers: []int{2, 5, 10},
-		Priors: []string{"bg:0.1", "bg:0.3"},
+		Priors: []prior.Value{prior.MustParse("bg:0.1"), prior.MustParse("bg:0.3")},
 		Rates:  []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
-		Seed:   1, OutDir: "results/decoders",
+		Run:    Run{Seed: 1, OutDir: "results/decoders"},
 	}
 }
 
@@ -51,12 +47,21 @@ func DecodersPaper() DecodersConfig {
 	return c
 }
 
-// Measured is a Monte Carlo loss with its standard error and prediction.
-type Measured struct {
-	Loss       float64 `json:"loss"`
-	StdErr     float64 `json:"stderr"`
-	Prediction float64 `json:"prediction"`
+// DecodersSmoke is the tiny scale (--scale smoke).
+func DecodersSmoke() DecodersConfig {
+	c := DecodersDefaults()
+	c.Dim, c.Matrices, c.Signals, c.Layers, c.Rates = 60, 1, 16, []int{2, 3}, []float64{0.5, 1}
+	return c
 }
+
+var decodersExperiment = define(parts[DecodersConfig, DecodersPoint, []DecodersPoint]{
+	name: "decoders", summary: "linear, denoiser and VAMP decoders on a Haar encoder against their predictions", weight: 20,
+	config: scaled(DecodersDefaults, DecodersPaper, DecodersSmoke),
+	banner: func(c DecodersConfig) string {
+		return fmt.Sprintf("linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points", c.Dim, len(c.Priors)*len(c.Rates))
+	},
+	units: decodersUnits, assemble: same[DecodersConfig, DecodersPoint], write: WriteDecoders,
+})
 
 // LayerMeasured is the loss of the T-layer message-passing decoder.
 type LayerMeasured struct {
@@ -82,22 +87,17 @@ type DecodersPoint struct {
 }
 
 func (c DecodersConfig) validate() error {
-	if c.Dim < 2 || c.Matrices < 1 || c.Signals < 2 || len(c.Layers) == 0 {
-		return fmt.Errorf("experiment: invalid decoders config (dim %d, matrices %d, signals %d, %d layer counts)", c.Dim, c.Matrices, c.Signals, len(c.Layers))
+	if c.Matrices < 1 || c.Signals < 2 || len(c.Layers) == 0 || len(c.Priors) == 0 {
+		return fmt.Errorf("experiment: invalid decoders config (matrices %d, signals %d, %d layer counts, %d priors)", c.Matrices, c.Signals, len(c.Layers), len(c.Priors))
 	}
 	for _, t := range c.Layers {
 		if t < 1 {
 			return fmt.Errorf("experiment: %d layers, want >= 1", t)
 		}
 	}
-	for _, p := range c.Priors {
-		if _, err := prior.Parse(p); err != nil {
-			return err
-		}
-	}
 	for _, r := range c.Rates {
-		if !(r > 0 && r <= 1) || Bits(r, c.Dim) < 1 {
-			return fmt.Errorf("experiment: rate r = %v, want 0 < r <= 1 and r d >= 1 (VAMP needs a row-orthogonal encoder)", r)
+		if err := rowOrthogonalSize(r, c.Dim, "VAMP"); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -107,93 +107,108 @@ func (c DecodersConfig) validate() error {
 // shallow decoder with the MMSE denoiser and VAMP with each number of
 // layers on the same Haar encoders and signals, next to their predictions.
 func RunDecoders(ctx context.Context, c DecodersConfig) ([]DecodersPoint, error) {
+	us, err := decodersUnits(c)
+	if err != nil {
+		return nil, err
+	}
+	return runUnits(ctx, c.Run, us)
+}
+
+// decodersUnits lists the (prior, rate) points.
+func decodersUnits(c DecodersConfig) ([]unit[DecodersPoint], error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	bar := progress.New(c.Log, float64(len(c.Priors)*len(c.Rates)))
-	cache := newCache(c.OutDir)
-	var pts []DecodersPoint
-	for _, ps := range c.Priors {
+	var units []unit[DecodersPoint]
+	for _, p := range c.Priors {
 		for _, r := range c.Rates {
-			bar.Set(float64(len(pts)), fmt.Sprintf("%s r=%g", ps, r))
-			key := fmt.Sprintf("%s-r%g-d%d-m%d-s%d-T%s-seed%d", fileSafe(ps), r, c.Dim, c.Matrices, c.Signals, intsKey(c.Layers), c.Seed)
-			pt, err := cachedUnit(ctx, cache, key, func() (DecodersPoint, error) { return DecodersPointRun(c, ps, r) })
-			if err != nil {
-				return nil, err
-			}
-			pts = append(pts, pt)
+			units = append(units, unit[DecodersPoint]{
+				key:   fmt.Sprintf("%s-r%g-d%d-m%d-s%d-T%s-seed%d", fileSafe(p.Name()), r, c.Dim, c.Matrices, c.Signals, intsKey(c.Layers), c.Seed),
+				label: fmt.Sprintf("%s r=%g", p.Name(), r),
+				run: func(context.Context, func(float64)) (DecodersPoint, error) {
+					return DecodersPointRun(c, p.Prior, r)
+				},
+			})
 		}
 	}
-	bar.Finish()
-	return pts, nil
+	return units, nil
 }
 
 // DecodersPointRun measures one (prior, rate) point.
-func DecodersPointRun(c DecodersConfig, ps string, r float64) (DecodersPoint, error) {
-	p, err := prior.Parse(ps)
+func DecodersPointRun(c DecodersConfig, p prior.Prior, r float64) (DecodersPoint, error) {
+	size, err := NewSize(r, c.Dim)
 	if err != nil {
 		return DecodersPoint{}, err
 	}
-	ch, err := prior.AsChannel(p)
-	if err != nil {
-		return DecodersPoint{}, err
-	}
-	d, n := c.Dim, Bits(r, c.Dim)
-	rEff := float64(n) / float64(d)
-	maxT := slices.Max(c.Layers)
-	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, d), 3))
-	var lin, den, energy []float64
-	layers := make([][]float64, len(c.Layers))
-	for m := 0; m < c.Matrices; m++ {
-		b, err := amp.HaarRows(rng, n, d)
-		if err != nil {
-			return DecodersPoint{}, err
-		}
-		x := mat.New[float64](c.Signals, d)
-		prior.Fill(p, rng, x.Data)
-		y, err := amp.Encode(b, x)
-		if err != nil {
-			return DecodersPoint{}, err
-		}
-		// Linear decoder sqrt(2/pi) B^T s.
-		xl := mat.New[float64](c.Signals, d)
-		mat.Mul(xl, math.Sqrt(2/math.Pi), y, kernel.NoTrans, b, kernel.NoTrans, 0)
-		res, err := amp.VAMP(b, y, ch, maxT, x)
-		if err != nil {
-			return DecodersPoint{}, fmt.Errorf("%s r=%v: %w", ps, r, err)
-		}
-		for s := 0; s < c.Signals; s++ {
-			var e, en float64
-			for j, v := range x.Row(s) {
-				e += (v - xl.At(s, j)) * (v - xl.At(s, j))
-				en += v * v
-			}
-			lin = append(lin, e/float64(d))
-			energy = append(energy, en/float64(d))
-			den = append(den, res.MSE[0][s])
-			for k, t := range c.Layers {
-				layers[k] = append(layers[k], res.MSE[t-1][s])
-			}
+	rEff, maxT := size.Rate(), slices.Max(c.Layers)
+	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, size.Dim), 3))
+	var ls decoderLosses
+	for range c.Matrices {
+		if err := ls.add(c, p, size, maxT, rng); err != nil {
+			return DecodersPoint{}, fmt.Errorf("%s r=%v: %w", p.Name(), r, err)
 		}
 	}
 	se, err := theory.VAMPStateEvolution(p, rEff, theory.SEOptions{Iters: maxT})
 	if err != nil {
 		return DecodersPoint{}, err
 	}
-	pt := DecodersPoint{Prior: p.Name(), Rate: rEff, Dim: d, Bits: n, FixedPoint: se.FixedPoint}
-	measure := func(l []float64, pred float64) Measured {
-		e := model.ControlVariate(l, energy, 1)
-		return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}
+	pt := DecodersPoint{Prior: p.Name(), Rate: rEff, Dim: size.Dim, Bits: size.Bits, FixedPoint: se.FixedPoint}
+	lp, err := theory.GaussEquivalentLoss(rEff)
+	if err != nil {
+		return DecodersPoint{}, err
 	}
-	lp, _ := theory.GaussEquivalentLoss(rEff)
-	pt.Linear = measure(lin, lp)
+	pt.Linear = measure(ls.linear, ls.energy, lp)
 	dp, err := theory.DenoiserLoss(p, rEff, theory.Haar)
 	if err != nil {
 		return DecodersPoint{}, err
 	}
-	pt.Denoiser = measure(den, dp)
-	for k, t := range c.Layers {
-		pt.MultiLayer = append(pt.MultiLayer, LayerMeasured{Layers: t, Measured: measure(layers[k], se.Trajectory[t-1])})
+	pt.Denoiser = measure(ls.vamp[0], ls.energy, dp)
+	for _, t := range c.Layers {
+		pt.MultiLayer = append(pt.MultiLayer, LayerMeasured{Layers: t, Measured: measure(ls.vamp[t-1], ls.energy, se.Trajectory[t-1])})
 	}
 	return pt, nil
+}
+
+// decoderLosses are per-signal losses pooled over encoders: the linear
+// decoder's, VAMP's after each iteration (the first is the shallow decoder
+// with the MMSE denoiser, THEORY.md 7.2) and the energies ||x||^2/d.
+type decoderLosses struct {
+	linear, energy []float64
+	vamp           [][]float64
+}
+
+// add draws one Haar encoder and c.Signals signals and appends their losses.
+func (ls *decoderLosses) add(c DecodersConfig, p prior.Prior, size model.Size, iters int, rng *rand.Rand) error {
+	ch, err := prior.AsChannel(p)
+	if err != nil {
+		return err
+	}
+	b, err := amp.HaarRows(rng, size.Bits, size.Dim)
+	if err != nil {
+		return err
+	}
+	x := mat.New[float64](c.Signals, size.Dim)
+	prior.Fill(p, rng, x.Data)
+	y, err := model.Codes(b, x)
+	if err != nil {
+		return err
+	}
+	// Linear decoder sqrt(2/pi) B^T s.
+	xl := mat.New[float64](c.Signals, size.Dim)
+	mat.Mul(xl, math.Sqrt(2/math.Pi), y, kernel.NoTrans, b, kernel.NoTrans, 0)
+	res, err := amp.VAMP(b, y, ch, iters, x)
+	if err != nil {
+		return err
+	}
+	l := make([]float64, c.Signals)
+	model.SignalLosses(x, xl, l)
+	ls.linear = append(ls.linear, l...)
+	ls.energy = append(ls.energy, model.Energies(x)...)
+	if ls.vamp == nil {
+		ls.vamp = make([][]float64, iters)
+	}
+	for t := range ls.vamp {
+		ls.vamp[t] = append(ls.vamp[t], res.MSE[t]...)
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/seed05b1c944/onebit/core/prior"
+	"github.com/seed05b1c944/onebit/internal/output"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
@@ -31,7 +32,6 @@ func decoderSeries(p DecodersPoint) (names []string, ms []Measured) {
 // WriteDecoders writes OutDir/decoders.csv, decoders.json, one PNG per prior
 // and the report section OutDir/report.md.
 func WriteDecoders(c DecodersConfig, pts []DecodersPoint) error {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 	header := []string{"prior", "rate", "dim", "bits", "decoder", "layers", "loss", "stderr", "prediction", "gap_se"}
 	var rows [][]string
 	for _, p := range pts {
@@ -43,28 +43,22 @@ func WriteDecoders(c DecodersConfig, pts []DecodersPoint) error {
 			} else if i > 1 {
 				layers = strconv.Itoa(p.MultiLayer[i-2].Layers)
 			}
-			rows = append(rows, []string{p.Prior, f(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), names[i], layers,
-				f(m.Loss), f(m.StdErr), f(m.Prediction), f((m.Loss - m.Prediction) / m.StdErr)})
+			rows = append(rows, []string{p.Prior, num(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), names[i], layers,
+				num(m.Loss), num(m.StdErr), num(m.Prediction), num(m.GapSE())})
 		}
 	}
 	if err := writeData(c.OutDir, "decoders", header, rows, c, pts); err != nil {
 		return err
 	}
-	for _, ps := range c.Priors {
-		if err := plotDecoders(c, ps, pts, filepath.Join(c.OutDir, "decoders-"+fileSafe(ps)+".png")); err != nil {
+	for _, p := range c.Priors {
+		if err := plotDecoders(c, p, pts, filepath.Join(c.OutDir, "decoders-"+fileSafe(p.Name())+".png")); err != nil {
 			return err
 		}
 	}
-	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(decodersReport(c, pts)))
+	return writeReport(c.OutDir, decodersReport(c, pts))
 }
 
-func fileSafe(s string) string { return strings.NewReplacer(":", "", ".", "_").Replace(s) }
-
-func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string) error {
-	pr, err := prior.Parse(ps)
-	if err != nil {
-		return err
-	}
+func plotDecoders(c DecodersConfig, pr prior.Prior, pts []DecodersPoint, path string) error {
 	pl := plot.New()
 	pl.Title.Text = fmt.Sprintf("%s, Haar encoder, d = %d: measured (points, ±2 se) and predicted (lines)", pr.Name(), c.Dim)
 	pl.X.Label.Text = "rate r (bits per coordinate)"
@@ -77,24 +71,11 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 		}
 	}
 	if len(mine) == 0 {
-		return fmt.Errorf("experiment: no points for %s", ps)
+		return fmt.Errorf("experiment: no points for %s", pr.Name())
 	}
 	rMin, rMax := mine[0].Rate, mine[len(mine)-1].Rate
 	names, _ := decoderSeries(mine[0])
-	preds := []func(r float64) float64{
-		func(r float64) float64 { v, _ := theory.GaussEquivalentLoss(r); return v },
-		func(r float64) float64 { v, _ := theory.DenoiserLoss(pr, r, theory.Haar); return v },
-	}
-	for _, l := range mine[0].MultiLayer {
-		t := l.Layers
-		preds = append(preds, func(r float64) float64 {
-			se, err := theory.VAMPStateEvolution(pr, r, theory.SEOptions{Iters: t})
-			if err != nil {
-				return 0
-			}
-			return se.Trajectory[t-1]
-		})
-	}
+	preds := decoderPredictions(pr, mine[0])
 	for i, name := range names {
 		col := palette[i%len(palette)]
 		var data errPoints
@@ -102,7 +83,7 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 			_, ms := decoderSeries(p)
 			data.add(p.Rate, ms[i].Loss, 2*ms[i].StdErr, math.Inf(-1))
 		}
-		sc, eb, err := measured(data, col, draw.CircleGlyph{})
+		sc, eb, err := errorBars(data, col, draw.CircleGlyph{})
 		if err != nil {
 			return err
 		}
@@ -123,7 +104,34 @@ func plotDecoders(c DecodersConfig, ps string, pts []DecodersPoint, path string)
 	pl.Add(fp)
 	pl.Legend.Add("SE fixed point (T -> inf)", fp)
 	pl.Y.Min = 0
-	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
+	return output.WritePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
+}
+
+// decoderPredictions returns the prediction of each series of decoderSeries
+// as a function of r: 1 - 2r/pi, mmse(2r/(pi - 2r)) and VAMP's state
+// evolution after T layers. A rate theory rejects plots as NaN (a gap).
+func decoderPredictions(pr prior.Prior, pt DecodersPoint) []func(r float64) float64 {
+	orNaN := func(v float64, err error) float64 {
+		if err != nil {
+			return math.NaN()
+		}
+		return v
+	}
+	preds := []func(r float64) float64{
+		func(r float64) float64 { return orNaN(theory.GaussEquivalentLoss(r)) },
+		func(r float64) float64 { return orNaN(theory.DenoiserLoss(pr, r, theory.Haar)) },
+	}
+	for _, l := range pt.MultiLayer {
+		t := l.Layers
+		preds = append(preds, func(r float64) float64 {
+			se, err := theory.VAMPStateEvolution(pr, r, theory.SEOptions{Iters: t})
+			if err != nil {
+				return math.NaN()
+			}
+			return se.Trajectory[t-1]
+		})
+	}
+	return preds
 }
 
 func decodersReport(c DecodersConfig, pts []DecodersPoint) string {
@@ -136,9 +144,8 @@ func decodersReport(c DecodersConfig, pts []DecodersPoint) string {
 		"evolution after T iterations; *fixed point* is the SE limit T -> infinity. Measured values carry one standard error "+
 		"(control variate ||x||^2/d; signals pooled over encoders). The positive finite-d offsets, O(1/d), are measured in "+
 		"THEORY.md 10 (BG(0.1), r = 1: about 6.6/d for the denoiser and 5-7/d for VAMP).\n\n", c.Dim, c.Matrices, c.Signals)
-	for _, ps := range c.Priors {
-		pr, _ := prior.Parse(ps)
-		fmt.Fprintf(&b, "![%s](decoders/decoders-%s.png)\n\n", pr.Name(), fileSafe(ps))
+	for _, p := range c.Priors {
+		fmt.Fprintf(&b, "![%s](decoders/decoders-%s.png)\n\n", p.Name(), fileSafe(p.Name()))
 	}
 	fmt.Fprintf(&b, "| prior | r | linear | denoiser |")
 	for _, l := range pts[0].MultiLayer {

@@ -3,9 +3,8 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
-	"github.com/seed05b1c944/onebit/internal/progress"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
@@ -24,23 +22,46 @@ import (
 // rows (population GD, and Adam with the straight-through surrogate) are
 // compared under the same three decoders on the same held-out signals.
 type EncodersConfig struct {
-	Prior        string
+	Prior        prior.Value
 	Rate         float64
 	Dims         []int
 	Steps        int // population GD steps
 	SGDSteps     int // Adam steps
 	TrainSignals int // spline fit
 	TestSignals  int
-	Seed         uint64
-	OutDir       string
-	Log          io.Writer `json:"-"`
+	Run
 }
 
 // EncodersDefaults are the built-in defaults of `make reproduce`.
 func EncodersDefaults() EncodersConfig {
-	return EncodersConfig{Prior: "bg:0.1", Rate: 0.5, Dims: []int{150, 300, 600}, Steps: 600, SGDSteps: 3000,
-		TrainSignals: 2000, TestSignals: 2000, Seed: 1, OutDir: "results/encoders"}
+	return EncodersConfig{Prior: prior.MustParse("bg:0.1"), Rate: 0.5, Dims: []int{150, 300, 600}, Steps: 600, SGDSteps: 3000,
+		TrainSignals: 2000, TestSignals: 2000, Run: Run{Seed: 1, OutDir: "results/encoders"}}
 }
+
+// EncodersPaper is the larger scale (--scale paper).
+func EncodersPaper() EncodersConfig {
+	c := EncodersDefaults()
+	c.Dims, c.TestSignals = []int{200, 400, 800}, 4000
+	return c
+}
+
+// EncodersSmoke is the tiny scale (--scale smoke).
+func EncodersSmoke() EncodersConfig {
+	c := EncodersDefaults()
+	c.Dims, c.Steps, c.SGDSteps, c.TrainSignals, c.TestSignals = []int{40}, 20, 20, 200, 400
+	return c
+}
+
+var encodersExperiment = define(parts[EncodersConfig, []EncoderRow, []EncoderRow]{
+	name: "encoders", summary: "Haar against trained encoders under linear and denoising decoders", weight: 60,
+	config: scaled(EncodersDefaults, EncodersPaper, EncodersSmoke),
+	banner: func(c EncodersConfig) string {
+		return fmt.Sprintf("Haar vs trained encoders under linear and denoising decoders, %s, r = %g, d in %v", c.Prior.Name(), c.Rate, c.Dims)
+	},
+	units:    encodersUnits,
+	assemble: func(_ EncodersConfig, rows [][]EncoderRow) []EncoderRow { return slices.Concat(rows...) },
+	write:    WriteEncoders,
+})
 
 // EncoderRow is one encoder at one d under the three decoders.
 type EncoderRow struct {
@@ -56,90 +77,96 @@ type EncoderRow struct {
 
 // RunEncoders runs every d of c.
 func RunEncoders(ctx context.Context, c EncodersConfig) ([]EncoderRow, error) {
-	p, err := prior.Parse(c.Prior)
+	us, err := encodersUnits(c)
 	if err != nil {
 		return nil, err
 	}
+	rows, err := runUnits(ctx, c.Run, us)
+	return slices.Concat(rows...), err
+}
+
+// encodersUnits lists the dimensions.
+func encodersUnits(c EncodersConfig) ([]unit[[]EncoderRow], error) {
+	if len(c.Dims) == 0 || c.Steps < 1 || c.SGDSteps < 1 || c.TrainSignals < 2 || c.TestSignals < 3 {
+		return nil, fmt.Errorf("experiment: invalid encoders config %+v", c)
+	}
+	var units []unit[[]EncoderRow]
+	for _, d := range c.Dims {
+		if err := rowOrthogonalSize(c.Rate, d, "the encoders experiment"); err != nil {
+			return nil, err
+		}
+		units = append(units, unit[[]EncoderRow]{
+			key:   fmt.Sprintf("%s-r%g-d%d-steps%d-sgd%d-train%d-test%d-seed%d", fileSafe(c.Prior.Name()), c.Rate, d, c.Steps, c.SGDSteps, c.TrainSignals, c.TestSignals, c.Seed),
+			label: fmt.Sprintf("%s r=%g d=%d", c.Prior.Name(), c.Rate, d),
+			run: func(ctx context.Context, _ func(float64)) ([]EncoderRow, error) {
+				return encodersAt(ctx, c, d)
+			},
+		})
+	}
+	return units, nil
+}
+
+// encodersAt trains the population-GD and Adam encoders at dimension d and
+// measures them and a Haar encoder under the three decoders.
+func encodersAt(ctx context.Context, c EncodersConfig, d int) ([]EncoderRow, error) {
+	p := c.Prior.Prior
 	ch, err := prior.AsChannel(p)
 	if err != nil {
 		return nil, err
 	}
-	if !(c.Rate > 0 && c.Rate <= 1) || len(c.Dims) == 0 || c.Steps < 1 || c.SGDSteps < 1 || c.TrainSignals < 2 || c.TestSignals < 3 {
-		return nil, fmt.Errorf("experiment: invalid encoders config %+v", c)
-	}
-	denPred, err := theory.DenoiserLoss(p, c.Rate, theory.Haar)
+	size, err := NewSize(c.Rate, d)
 	if err != nil {
 		return nil, err
 	}
-	linPred, _ := theory.GaussEquivalentLoss(c.Rate)
-	bar := progress.New(c.Log, float64(len(c.Dims)))
-	cache := newCache(c.OutDir)
-	var rows []EncoderRow
-	for i, d := range c.Dims {
-		bar.Set(float64(i), fmt.Sprintf("%s r=%g d=%d", p.Name(), c.Rate, d))
-		key := fmt.Sprintf("%s-r%g-d%d-steps%d-sgd%d-train%d-test%d-seed%d", fileSafe(c.Prior), c.Rate, d, c.Steps, c.SGDSteps, c.TrainSignals, c.TestSignals, c.Seed)
-		rs, err := cachedUnit(ctx, cache, key, func() ([]EncoderRow, error) {
-			if Bits(c.Rate, d) < 1 || d < 2 {
-				return nil, fmt.Errorf("experiment: d = %d too small for r = %v", d, c.Rate)
-			}
-			rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), c.Rate, d), 6))
-			n := Bits(c.Rate, d)
-			haar, err := amp.HaarRows(rng, n, d)
-			if err != nil {
-				return nil, err
-			}
-			pop := model.New[float64](d, n)
-			pop.InitGaussian(rng)
-			if _, err := train.Population(ctx, pop, p, rng, train.PopulationConfig{Steps: c.Steps}); err != nil {
-				return nil, err
-			}
-			s64 := model.New[float64](d, n)
-			s64.InitGaussian(rng)
-			s32 := model.Convert[float32](s64)
-			if _, err := train.SGD(ctx, s32, p, rng, train.SGDConfig{Steps: c.SGDSteps}); err != nil {
-				return nil, err
-			}
-			var out []EncoderRow
-			for _, e := range []struct {
-				name string
-				b    *mat.Dense[float64]
-			}{{"haar", haar}, {"population", pop.B}, {"sgd", model.Convert[float64](s32).B}} {
-				// Orthonormal rows (the polar factor; exact already for Haar), as
-				// the effective channel of THEORY.md 5 assumes.
-				b, err := orthonormalRows(e.b)
-				if err != nil {
-					return nil, err
-				}
-				row, err := encoderRow(p, ch, b, rng, c, linPred, denPred)
-				if err != nil {
-					return nil, err
-				}
-				row.Dim, row.Encoder = d, e.name
-				out = append(out, row)
-			}
-			return out, nil
-		})
+	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), c.Rate, d), 6))
+	haar, err := amp.HaarRows(rng, size.Bits, d)
+	if err != nil {
+		return nil, err
+	}
+	pop := model.New[float64](d, size.Bits)
+	pop.InitGaussian(rng)
+	if _, err := train.Population(ctx, pop, p, rng, train.PopulationConfig{Steps: c.Steps}); err != nil {
+		return nil, err
+	}
+	s64 := model.New[float64](d, size.Bits)
+	s64.InitGaussian(rng)
+	s32 := model.Convert[float32](s64)
+	if _, err := train.SGD(ctx, s32, p, rng, train.SGDConfig{Steps: c.SGDSteps}); err != nil {
+		return nil, err
+	}
+	var out []EncoderRow
+	for _, e := range []struct {
+		name string
+		b    *mat.Dense[float64]
+	}{{"haar", haar}, {"population", pop.B}, {"sgd", model.Convert[float64](s32).B}} {
+		// Orthonormal rows (the polar factor; exact already for Haar), as
+		// the effective channel of THEORY.md 5 assumes.
+		b, err := model.OrthonormalRows(e.b)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, rs...)
+		row, err := encoderRow(p, ch, b, rng, c)
+		if err != nil {
+			return nil, err
+		}
+		row.Dim, row.Encoder = d, e.name
+		out = append(out, row)
 	}
-	bar.Finish()
-	return rows, nil
+	return out, nil
 }
 
 // encoderRow measures the linear, MMSE and spline decoders on encoder b.
-func encoderRow(p prior.Prior, ch prior.Channel, b *mat.Dense[float64], rng *rand.Rand, c EncodersConfig, linPred, denPred float64) (EncoderRow, error) {
-	d := b.Cols
+func encoderRow(p prior.Prior, ch prior.Channel, b *mat.Dense[float64], rng *rand.Rand, c EncodersConfig) (EncoderRow, error) {
+	d, r := b.Cols, float64(b.Rows)/float64(b.Cols)
 	test := train.NewSignalSet(p, b, rng, c.TestSignals)
 	q := model.Energies(test.X)
-	measure := func(sh *model.Shallow, pred float64) Measured {
-		xh := mat.New[float64](c.TestSignals, d)
-		sh.Decode(xh, test.Y)
-		l := make([]float64, c.TestSignals)
-		model.SignalLosses(test.X, xh, l)
-		e := model.ControlVariate(l, q, 1)
-		return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}
+	linPred, err := theory.GaussEquivalentLoss(r)
+	if err != nil {
+		return EncoderRow{}, err
+	}
+	denPred, err := theory.DenoiserLoss(p, r, theory.Haar)
+	if err != nil {
+		return EncoderRow{}, err
 	}
 	lin, err := model.NewShallowLinear(b, model.HaarEnsemble)
 	if err != nil {
@@ -156,7 +183,8 @@ func encoderRow(p prior.Prior, ch prior.Channel, b *mat.Dense[float64], rng *ran
 	if _, err := train.FitShallowSpline(sp, train.NewSignalSet(p, b, rng, c.TrainSignals), 16); err != nil {
 		return EncoderRow{}, err
 	}
-	row := EncoderRow{Linear: measure(lin, linPred), MMSE: measure(mm, denPred), Spline: measure(sp, denPred), S4d: RowS4FromRows(b) * float64(d)}
+	row := EncoderRow{Linear: measure(shallowLosses(lin, test), q, linPred), MMSE: measure(shallowLosses(mm, test), q, denPred),
+		Spline: measure(shallowLosses(sp, test), q, denPred), S4d: model.RowS4(b) * float64(d)}
 	// Noise of the effective channel v = u/mu = x + noise, split by support.
 	v := mat.New[float64](c.TestSignals, d)
 	lin.Statistic(v, test.Y)
@@ -175,11 +203,10 @@ func encoderRow(p prior.Prior, ch prior.Channel, b *mat.Dense[float64], rng *ran
 
 // WriteEncoders writes OutDir/encoders.csv, encoders.json and report.md.
 func WriteEncoders(c EncodersConfig, rows []EncoderRow) error {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 	var tab [][]string
 	for _, r := range rows {
-		tab = append(tab, []string{strconv.Itoa(r.Dim), r.Encoder, f(r.Linear.Loss), f(r.Linear.StdErr), f(r.MMSE.Loss), f(r.MMSE.StdErr),
-			f(r.Spline.Loss), f(r.Spline.StdErr), f(r.S4d), f(r.NoiseOff), f(r.NoiseOn)})
+		tab = append(tab, []string{strconv.Itoa(r.Dim), r.Encoder, num(r.Linear.Loss), num(r.Linear.StdErr), num(r.MMSE.Loss), num(r.MMSE.StdErr),
+			num(r.Spline.Loss), num(r.Spline.StdErr), num(r.S4d), num(r.NoiseOff), num(r.NoiseOn)})
 	}
 	header := []string{"dim", "encoder", "linear", "linear_se", "mmse_denoiser", "mmse_se", "spline_denoiser", "spline_se", "s4_times_d", "noise_var_off_support", "noise_var_on_support"}
 	if err := writeData(c.OutDir, "encoders", header, tab, c, rows); err != nil {
@@ -193,7 +220,7 @@ func WriteEncoders(c EncodersConfig, rows []EncoderRow) error {
 		"signals (it adapts to whatever channel the encoder makes). Encoders: Haar rows; population GD for the linear decoder "+
 		"(%d steps, THEORY.md 2); Adam with the straight-through surrogate (%d steps); trained rows are replaced by their polar "+
 		"factor (orthonormal rows). Predictions: 1 - 2r/pi = %.4f (linear), mmse(2r/(pi-2r)) = %.4f (denoisers).\n\n",
-		c.Prior, c.Rate, c.TestSignals, c.TrainSignals, c.Steps, c.SGDSteps, mustLinear(c.Rate), rows[0].MMSE.Prediction)
+		c.Prior.Name(), c.Rate, c.TestSignals, c.TrainSignals, c.Steps, c.SGDSteps, rows[0].Linear.Prediction, rows[0].MMSE.Prediction)
 	b.WriteString("The encoder that exact population GD finds for the linear decoder matches Haar rows under the linear decoder, " +
 		"but loses most of the denoiser's gain at every d here: the noise of its effective channel is about five times larger " +
 		"on the support of x than off it, so the MMSE denoiser, built for noise independent of x, does worse than linear, and " +
@@ -206,7 +233,5 @@ func WriteEncoders(c EncodersConfig, rows []EncoderRow) error {
 			r.Linear.Loss, r.Linear.StdErr, r.MMSE.Loss, r.MMSE.StdErr, r.Spline.Loss, r.Spline.StdErr, r.S4d, r.NoiseOff, r.NoiseOn)
 	}
 	b.WriteString("\n")
-	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(b.String()))
+	return writeReport(c.OutDir, b.String())
 }
-
-func mustLinear(r float64) float64 { v, _ := theory.GaussEquivalentLoss(r); return v }

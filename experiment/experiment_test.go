@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed05b1c944/onebit/core/prior"
 )
 
 func tinySparsity(dir string) SparsityConfig {
-	return SparsityConfig{Dim: 12, Steps: 20, Samples: 500, Ps: []float64{0.5, 1}, Rates: []float64{0.5, 1}, Seed: 3, OutDir: dir}
+	return SparsityConfig{Dim: 12, Steps: 20, Samples: 500, Ps: []float64{0.5, 1}, Rates: []float64{0.5, 1}, Run: Run{Seed: 3, OutDir: dir}}
 }
 
 // TestSparsityOutputsAndResume: a run writes CSV, JSON, PNG and the report;
@@ -91,7 +93,7 @@ func TestInvalidConfig(t *testing.T) {
 // reported predictions are the theory values they claim to be.
 func TestDecodersAndLayersOutputs(t *testing.T) {
 	root := t.TempDir()
-	dc := DecodersConfig{Dim: 60, Matrices: 1, Signals: 20, Layers: []int{2, 3}, Priors: []string{"bg:0.3"}, Rates: []float64{0.5, 1}, Seed: 1, OutDir: filepath.Join(root, "decoders")}
+	dc := DecodersConfig{Dim: 60, Matrices: 1, Signals: 20, Layers: []int{2, 3}, Priors: []prior.Value{prior.MustParse("bg:0.3")}, Rates: []float64{0.5, 1}, Run: Run{Seed: 1, OutDir: filepath.Join(root, "decoders")}}
 	pts, err := RunDecoders(context.Background(), dc)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 			t.Errorf("%s r=%v: denoiser prediction %v above linear %v", p.Prior, p.Rate, p.Denoiser.Prediction, p.Linear.Prediction)
 		}
 	}
-	lc := LayersConfig{Dim: 80, Signals: 8, Iters: 4, Cases: []LayersCase{{"bg:0.3", 1}}, Seed: 1, OutDir: filepath.Join(root, "layers")}
+	lc := LayersConfig{Dim: 80, Signals: 8, Iters: 4, Cases: []LayersCase{{prior.MustParse("bg:0.3"), 1}}, Run: Run{Seed: 1, OutDir: filepath.Join(root, "layers")}}
 	rs, err := RunLayers(context.Background(), lc)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +140,7 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	if _, err := RunDecoders(context.Background(), DecodersConfig{Dim: 10, Matrices: 1, Signals: 4, Layers: []int{1}, Priors: []string{"bg:0.3"}, Rates: []float64{1.5}}); err == nil {
+	if _, err := RunDecoders(context.Background(), DecodersConfig{Dim: 10, Matrices: 1, Signals: 4, Layers: []int{1}, Priors: []prior.Value{prior.MustParse("bg:0.3")}, Rates: []float64{1.5}}); err == nil {
 		t.Error("rate 1.5 with a row-orthogonal encoder: no error")
 	}
 }
@@ -148,7 +150,7 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 // asserted in props.TestUnrolledTrainingNeverWorse.)
 func TestLearnedOutputs(t *testing.T) {
 	root := t.TempDir()
-	c := LearnedConfig{Dim: 60, Prior: "bg:0.3", Rates: []float64{1}, Layers: []int{2}, TrainSignals: 200, ValSignals: 32, TestSignals: 64, Steps: 3, Seed: 1, OutDir: filepath.Join(root, "learned")}
+	c := LearnedConfig{Dim: 60, Prior: prior.MustParse("bg:0.3"), Rates: []float64{1}, Layers: []int{2}, TrainSignals: 200, ValSignals: 32, TestSignals: 64, Steps: 3, Run: Run{Seed: 1, OutDir: filepath.Join(root, "learned")}}
 	pts, err := RunLearned(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -164,9 +166,9 @@ func TestLearnedOutputs(t *testing.T) {
 	if len(pts) != 1 || len(pts[0].Unrolled) != 1 {
 		t.Fatalf("got %+v", pts)
 	}
-	c.Prior = "bg:7"
+	c.Rates = []float64{2}
 	if _, err := RunLearned(context.Background(), c); err == nil {
-		t.Error("prior bg:7: no error")
+		t.Error("rate 2: no error")
 	}
 }
 
@@ -174,7 +176,7 @@ func TestLearnedOutputs(t *testing.T) {
 // encoder's linear decoder against 1 - 2r/pi, and rejects a bad config.
 func TestEncodersOutputs(t *testing.T) {
 	root := t.TempDir()
-	c := EncodersConfig{Prior: "bg:0.3", Rate: 0.5, Dims: []int{40}, Steps: 20, SGDSteps: 20, TrainSignals: 200, TestSignals: 400, Seed: 1, OutDir: filepath.Join(root, "encoders")}
+	c := EncodersConfig{Prior: prior.MustParse("bg:0.3"), Rate: 0.5, Dims: []int{40}, Steps: 20, SGDSteps: 20, TrainSignals: 200, TestSignals: 400, Run: Run{Seed: 1, OutDir: filepath.Join(root, "encoders")}}
 	rows, err := RunEncoders(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -19,14 +18,14 @@ import (
 	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
-	"github.com/seed05b1c944/onebit/internal/progress"
+	"github.com/seed05b1c944/onebit/internal/output"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
 // LayersCase is one (prior, rate) of the per-layer experiment.
 type LayersCase struct {
-	Prior string  `json:"prior"`
-	Rate  float64 `json:"rate"`
+	Prior prior.Value `json:"prior"`
+	Rate  float64     `json:"rate"`
 }
 
 // LayersConfig sets up the per-layer check: the MSE after each layer of the
@@ -38,19 +37,41 @@ type LayersConfig struct {
 	Signals int
 	Iters   int
 	Cases   []LayersCase
-	Seed    uint64
-	OutDir  string
-	Log     io.Writer `json:"-"`
+	Run
 }
 
 // LayersDefaults are the built-in defaults of `make reproduce` (d = 2000).
 func LayersDefaults() LayersConfig {
+	bg := prior.MustParse
 	return LayersConfig{
 		Dim: 2000, Signals: 64, Iters: 20,
-		Cases: []LayersCase{{"bg:0.1", 0.5}, {"bg:0.1", 1}, {"bg:0.3", 1}},
-		Seed:  1, OutDir: "results/layers",
+		Cases: []LayersCase{{bg("bg:0.1"), 0.5}, {bg("bg:0.1"), 1}, {bg("bg:0.3"), 1}},
+		Run:   Run{Seed: 1, OutDir: "results/layers"},
 	}
 }
+
+// LayersPaper is the larger scale (--scale paper).
+func LayersPaper() LayersConfig {
+	c := LayersDefaults()
+	c.Signals = 256
+	return c
+}
+
+// LayersSmoke is the tiny scale (--scale smoke).
+func LayersSmoke() LayersConfig {
+	c := LayersDefaults()
+	c.Dim, c.Signals, c.Iters = 80, 8, 4
+	return c
+}
+
+var layersExperiment = define(parts[LayersConfig, LayersResult, []LayersResult]{
+	name: "layers", summary: "per-layer MSE of VAMP and GAMP against state evolution", weight: 18,
+	config: scaled(LayersDefaults, LayersPaper, LayersSmoke),
+	banner: func(c LayersConfig) string {
+		return fmt.Sprintf("per-layer MSE of VAMP and GAMP against state evolution, d = %d, %d cases", c.Dim, len(c.Cases))
+	},
+	units: layersUnits, assemble: same[LayersConfig, LayersResult], write: WriteLayers,
+})
 
 // LayerTrajectory is one decoder's per-layer MSE, measured and predicted.
 type LayerTrajectory struct {
@@ -71,95 +92,108 @@ type LayersResult struct {
 
 // RunLayers runs every case of c.
 func RunLayers(ctx context.Context, c LayersConfig) ([]LayersResult, error) {
-	if c.Dim < 2 || c.Signals < 3 || c.Iters < 1 || len(c.Cases) == 0 {
-		return nil, fmt.Errorf("experiment: invalid layers config (dim %d, signals %d, iters %d, %d cases)", c.Dim, c.Signals, c.Iters, len(c.Cases))
+	us, err := layersUnits(c)
+	if err != nil {
+		return nil, err
 	}
-	bar := progress.New(c.Log, float64(2*len(c.Cases)))
-	cache := newCache(c.OutDir)
-	var out []LayersResult
-	for i, cs := range c.Cases {
-		key := fmt.Sprintf("%s-r%g-d%d-s%d-T%d-seed%d", fileSafe(cs.Prior), cs.Rate, c.Dim, c.Signals, c.Iters, c.Seed)
-		res, err := cachedUnit(ctx, cache, key, func() (LayersResult, error) {
-			p, err := prior.Parse(cs.Prior)
-			if err != nil {
-				return LayersResult{}, err
-			}
-			ch, err := prior.AsChannel(p)
-			if err != nil {
-				return LayersResult{}, err
-			}
-			if !(cs.Rate > 0 && cs.Rate <= 1) || Bits(cs.Rate, c.Dim) < 1 {
-				return LayersResult{}, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", cs.Rate)
-			}
-			n := Bits(cs.Rate, c.Dim)
-			r := float64(n) / float64(c.Dim)
-			res := LayersResult{LayersCase: LayersCase{p.Name(), r}, Dim: c.Dim, Bits: n}
-			rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 4))
-			for j, dec := range []string{"vamp", "gamp"} {
-				if err := ctx.Err(); err != nil {
-					return LayersResult{}, err
-				}
-				bar.Set(float64(2*i+j), fmt.Sprintf("%s r=%g %s", p.Name(), r, dec))
-				var b *mat.Dense[float64]
-				var se theory.SEResult
-				if dec == "vamp" {
-					b, err = amp.HaarRows(rng, n, c.Dim)
-					if err == nil {
-						se, err = theory.VAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
-					}
-				} else {
-					b, err = amp.GaussianRows(rng, n, c.Dim)
-					if err == nil {
-						se, err = theory.GAMPStateEvolution(p, r, theory.SEOptions{Iters: c.Iters})
-					}
-				}
-				if err != nil {
-					return LayersResult{}, err
-				}
-				x := mat.New[float64](c.Signals, c.Dim)
-				prior.Fill(p, rng, x.Data)
-				y, err := amp.Encode(b, x)
-				if err != nil {
-					return LayersResult{}, err
-				}
-				run := amp.VAMP
-				if dec == "gamp" {
-					run = amp.GAMP
-				}
-				ar, err := run(b, y, ch, c.Iters, x)
-				if err != nil {
-					return LayersResult{}, fmt.Errorf("%s r=%v %s: %w", p.Name(), r, dec, err)
-				}
-				energy := model.Energies(x)
-				tr := LayerTrajectory{Decoder: dec, FixedPoint: se.FixedPoint}
-				for t := 1; t <= c.Iters; t++ {
-					e := model.ControlVariate(ar.MSE[t-1], energy, 1)
-					m := Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: se.Trajectory[t-1]}
-					tr.Measured = append(tr.Measured, m)
-					tr.MaxGapSE = max(tr.MaxGapSE, math.Abs(m.Loss-m.Prediction)/m.StdErr)
-				}
-				res.Trajectories = append(res.Trajectories, tr)
-			}
-			return res, nil
-		})
-		if err != nil {
+	return runUnits(ctx, c.Run, us)
+}
+
+// layersUnits lists the cases.
+func layersUnits(c LayersConfig) ([]unit[LayersResult], error) {
+	if c.Signals < 3 || c.Iters < 1 || len(c.Cases) == 0 {
+		return nil, fmt.Errorf("experiment: invalid layers config (signals %d, iters %d, %d cases)", c.Signals, c.Iters, len(c.Cases))
+	}
+	var units []unit[LayersResult]
+	for _, cs := range c.Cases {
+		if err := rowOrthogonalSize(cs.Rate, c.Dim, "VAMP"); err != nil {
 			return nil, err
 		}
-		out = append(out, res)
+		units = append(units, unit[LayersResult]{
+			key:   fmt.Sprintf("%s-r%g-d%d-s%d-T%d-seed%d", fileSafe(cs.Prior.Name()), cs.Rate, c.Dim, c.Signals, c.Iters, c.Seed),
+			label: fmt.Sprintf("%s r=%g", cs.Prior.Name(), cs.Rate),
+			run: func(ctx context.Context, frac func(float64)) (LayersResult, error) {
+				return layersCase(ctx, c, cs, frac)
+			},
+		})
 	}
-	bar.Finish()
-	return out, nil
+	return units, nil
+}
+
+// layersCase runs VAMP on a Haar encoder and GAMP on an i.i.d. Gaussian
+// one for case cs and measures their per-layer MSE against state evolution.
+func layersCase(ctx context.Context, c LayersConfig, cs LayersCase, frac func(float64)) (LayersResult, error) {
+	p := cs.Prior.Prior
+	size, err := NewSize(cs.Rate, c.Dim)
+	if err != nil {
+		return LayersResult{}, err
+	}
+	r := size.Rate()
+	res := LayersResult{LayersCase: LayersCase{cs.Prior, r}, Dim: c.Dim, Bits: size.Bits}
+	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 4))
+	for j, dec := range []string{"vamp", "gamp"} {
+		if err := ctx.Err(); err != nil {
+			return LayersResult{}, err
+		}
+		frac(float64(j) / 2)
+		tr, err := layersTrajectory(c, p, size, dec, rng)
+		if err != nil {
+			return LayersResult{}, err
+		}
+		res.Trajectories = append(res.Trajectories, tr)
+	}
+	return res, nil
+}
+
+// layersTrajectory draws an encoder for decoder dec ("vamp": Haar rows,
+// "gamp": i.i.d. Gaussian rows) and signals, runs the decoder and compares
+// its MSE after each layer with the state evolution (THEORY.md 7).
+func layersTrajectory(c LayersConfig, p prior.Prior, size model.Size, dec string, rng *rand.Rand) (LayerTrajectory, error) {
+	ch, err := prior.AsChannel(p)
+	if err != nil {
+		return LayerTrajectory{}, err
+	}
+	r := size.Rate()
+	rows, evolve, run := amp.HaarRows, theory.VAMPStateEvolution, amp.VAMP
+	if dec == "gamp" {
+		rows, evolve, run = amp.GaussianRows, theory.GAMPStateEvolution, amp.GAMP
+	}
+	b, err := rows(rng, size.Bits, size.Dim)
+	if err != nil {
+		return LayerTrajectory{}, err
+	}
+	se, err := evolve(p, r, theory.SEOptions{Iters: c.Iters})
+	if err != nil {
+		return LayerTrajectory{}, err
+	}
+	x := mat.New[float64](c.Signals, c.Dim)
+	prior.Fill(p, rng, x.Data)
+	y, err := model.Codes(b, x)
+	if err != nil {
+		return LayerTrajectory{}, err
+	}
+	ar, err := run(b, y, ch, c.Iters, x)
+	if err != nil {
+		return LayerTrajectory{}, fmt.Errorf("%s r=%v %s: %w", p.Name(), r, dec, err)
+	}
+	energy := model.Energies(x)
+	tr := LayerTrajectory{Decoder: dec, FixedPoint: se.FixedPoint}
+	for t := 1; t <= c.Iters; t++ {
+		m := measure(ar.MSE[t-1], energy, se.Trajectory[t-1])
+		tr.Measured = append(tr.Measured, m)
+		tr.MaxGapSE = max(tr.MaxGapSE, math.Abs(m.GapSE()))
+	}
+	return tr, nil
 }
 
 // WriteLayers writes OutDir/layers.csv, layers.json, layers.png and report.md.
 func WriteLayers(c LayersConfig, rs []LayersResult) error {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 	var rows [][]string
 	for _, r := range rs {
 		for _, tr := range r.Trajectories {
 			for t, m := range tr.Measured {
-				rows = append(rows, []string{r.Prior, f(r.Rate), strconv.Itoa(r.Dim), tr.Decoder, strconv.Itoa(t + 1),
-					f(m.Loss), f(m.StdErr), f(m.Prediction), f((m.Loss - m.Prediction) / m.StdErr)})
+				rows = append(rows, []string{r.Prior.Name(), num(r.Rate), strconv.Itoa(r.Dim), tr.Decoder, strconv.Itoa(t + 1),
+					num(m.Loss), num(m.StdErr), num(m.Prediction), num(m.GapSE())})
 			}
 		}
 	}
@@ -170,7 +204,7 @@ func WriteLayers(c LayersConfig, rs []LayersResult) error {
 	if err := plotLayers(c, rs, filepath.Join(c.OutDir, "layers.png")); err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(layersReport(c, rs)))
+	return writeReport(c.OutDir, layersReport(c, rs))
 }
 
 func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
@@ -196,7 +230,7 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 			if tr.Decoder == "gamp" {
 				shape = draw.TriangleGlyph{}
 			}
-			sc, eb, err := measured(data, col, shape)
+			sc, eb, err := errorBars(data, col, shape)
 			if err != nil {
 				return err
 			}
@@ -218,7 +252,7 @@ func plotLayers(c LayersConfig, rs []LayersResult, path string) error {
 	}
 	pl.Legend.Top = true
 	pl.Y.Max = 4 // room above the curves for the legend (log scale)
-	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
+	return output.WritePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
 }
 
 func layersReport(c LayersConfig, rs []LayersResult) string {

@@ -3,9 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -14,7 +12,6 @@ import (
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
-	"github.com/seed05b1c944/onebit/internal/progress"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
@@ -25,29 +22,44 @@ import (
 // fixed algorithm, early-stopped on a validation set) against fixed VAMP.
 type LearnedConfig struct {
 	Dim          int
-	Prior        string
+	Prior        prior.Value
 	Rates        []float64
 	Layers       []int
 	TrainSignals int // spline fit
 	ValSignals   int // early stopping of the unrolled network
 	TestSignals  int // held-out measurement, paired across decoders
 	Steps        int // Adam steps of the unrolled network
-	Seed         uint64
-	OutDir       string
-	Log          io.Writer `json:"-"`
+	Run
 }
 
 // LearnedDefaults are the built-in defaults of `make reproduce`.
 func LearnedDefaults() LearnedConfig {
-	return LearnedConfig{Dim: 500, Prior: "bg:0.1", Rates: []float64{0.25, 0.5, 1}, Layers: []int{2, 5},
-		TrainSignals: 2000, ValSignals: 256, TestSignals: 1024, Steps: 100, Seed: 1, OutDir: "results/learned"}
+	return LearnedConfig{Dim: 500, Prior: prior.MustParse("bg:0.1"), Rates: []float64{0.25, 0.5, 1}, Layers: []int{2, 5},
+		TrainSignals: 2000, ValSignals: 256, TestSignals: 1024, Steps: 100, Run: Run{Seed: 1, OutDir: "results/learned"}}
 }
 
-// Paired is the mean of a paired difference of per-signal losses.
-type Paired struct {
-	Mean   float64 `json:"mean"`
-	StdErr float64 `json:"stderr"`
+// LearnedPaper is the larger scale (--scale paper).
+func LearnedPaper() LearnedConfig {
+	c := LearnedDefaults()
+	c.Dim, c.TestSignals, c.Steps, c.Layers = 1000, 2048, 300, []int{2, 5, 10}
+	return c
 }
+
+// LearnedSmoke is the tiny scale (--scale smoke).
+func LearnedSmoke() LearnedConfig {
+	c := LearnedDefaults()
+	c.Dim, c.Rates, c.Layers, c.TrainSignals, c.ValSignals, c.TestSignals, c.Steps = 60, []float64{0.5, 1}, []int{2}, 200, 32, 64, 3
+	return c
+}
+
+var learnedExperiment = define(parts[LearnedConfig, LearnedPoint, []LearnedPoint]{
+	name: "learned", summary: "learned spline denoiser and unrolled VAMP against the fixed decoders", weight: 54,
+	config: scaled(LearnedDefaults, LearnedPaper, LearnedSmoke),
+	banner: func(c LearnedConfig) string {
+		return fmt.Sprintf("spline denoiser and unrolled VAMP against the fixed decoders, %s, d = %d, %d rates", c.Prior.Name(), c.Dim, len(c.Rates))
+	},
+	units: learnedUnits, assemble: same[LearnedConfig, LearnedPoint], write: WriteLearned,
+})
 
 // LearnedLayers compares fixed and learned unrolled VAMP at T layers.
 type LearnedLayers struct {
@@ -72,125 +84,160 @@ type LearnedPoint struct {
 	FixedPoint float64 `json:"fixed_point"`
 }
 
-func paired(a, b []float64) Paired {
-	e := model.PairedDifference(a, b)
-	return Paired{Mean: e.Mean, StdErr: e.StdErr}
-}
-
 // RunLearned runs every rate of c.
 func RunLearned(ctx context.Context, c LearnedConfig) ([]LearnedPoint, error) {
-	p, err := prior.Parse(c.Prior)
+	us, err := learnedUnits(c)
 	if err != nil {
 		return nil, err
+	}
+	return runUnits(ctx, c.Run, us)
+}
+
+// learnedUnits lists the rates.
+func learnedUnits(c LearnedConfig) ([]unit[LearnedPoint], error) {
+	if c.TrainSignals < 2 || c.ValSignals < 1 || c.TestSignals < 3 || c.Steps < 0 || len(c.Layers) == 0 {
+		return nil, fmt.Errorf("experiment: invalid learned-decoders config %+v", c)
+	}
+	var units []unit[LearnedPoint]
+	for _, r := range c.Rates {
+		if err := rowOrthogonalSize(r, c.Dim, "the learned decoders"); err != nil {
+			return nil, err
+		}
+		units = append(units, unit[LearnedPoint]{
+			key:   fmt.Sprintf("%s-r%g-d%d-T%s-train%d-val%d-test%d-steps%d-seed%d", fileSafe(c.Prior.Name()), r, c.Dim, intsKey(c.Layers), c.TrainSignals, c.ValSignals, c.TestSignals, c.Steps, c.Seed),
+			label: fmt.Sprintf("%s r=%g", c.Prior.Name(), r),
+			cost:  float64(len(c.Layers)),
+			run: func(ctx context.Context, frac func(float64)) (LearnedPoint, error) {
+				return learnedPoint(ctx, c, r, frac)
+			},
+		})
+	}
+	return units, nil
+}
+
+// learnedPoint measures the fixed and learned decoders at rate r on one
+// Haar encoder and one set of held-out signals.
+func learnedPoint(ctx context.Context, c LearnedConfig, r float64, frac func(float64)) (LearnedPoint, error) {
+	p := c.Prior.Prior
+	size, err := NewSize(r, c.Dim)
+	if err != nil {
+		return LearnedPoint{}, err
+	}
+	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 5))
+	b, err := amp.HaarRows(rng, size.Bits, size.Dim)
+	if err != nil {
+		return LearnedPoint{}, err
+	}
+	test := train.NewSignalSet(p, b, rng, c.TestSignals)
+	pt := LearnedPoint{Prior: p.Name(), Rate: size.Rate(), Dim: c.Dim}
+	ls, lm, err := learnedShallow(&pt, c, b, test, rng)
+	if err != nil {
+		return LearnedPoint{}, err
+	}
+	pt.SplineVs = paired(ls, lm)
+	val := train.NewSignalSet(p, b, rng, c.ValSignals)
+	for li, T := range c.Layers {
+		if err := ctx.Err(); err != nil {
+			return LearnedPoint{}, err
+		}
+		frac(float64(li) / float64(len(c.Layers)))
+		u, err := learnedUnrolled(ctx, c, b, T, test, val, rng)
+		if err != nil {
+			return LearnedPoint{}, err
+		}
+		pt.FixedPoint = u.fixedPoint
+		pt.Unrolled = append(pt.Unrolled, u.LearnedLayers)
+	}
+	return pt, nil
+}
+
+// learnedShallow measures the linear, MMSE and spline shallow decoders of
+// pt on test and returns the spline's and the MMSE denoiser's per-signal
+// losses.
+func learnedShallow(pt *LearnedPoint, c LearnedConfig, b *mat.Dense[float64], test train.SignalSet, rng *rand.Rand) (spline, mmse []float64, err error) {
+	p := c.Prior.Prior
+	ch, err := prior.AsChannel(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	lin, err := model.NewShallowLinear(b, model.HaarEnsemble)
+	if err != nil {
+		return nil, nil, err
+	}
+	mm, err := model.NewShallowMMSE(b, ch, model.HaarEnsemble)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := model.NewShallowLinear(b, model.HaarEnsemble)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := train.FitShallowSpline(sp, train.NewSignalSet(p, b, rng, c.TrainSignals), 16); err != nil {
+		return nil, nil, err
+	}
+	linPred, err := theory.GaussEquivalentLoss(pt.Rate)
+	if err != nil {
+		return nil, nil, err
+	}
+	denPred, err := theory.DenoiserLoss(p, pt.Rate, theory.Haar)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := model.Energies(test.X)
+	ll, lm, ls := shallowLosses(lin, test), shallowLosses(mm, test), shallowLosses(sp, test)
+	pt.Linear, pt.MMSE, pt.Spline = measure(ll, q, linPred), measure(lm, q, denPred), measure(ls, q, denPred)
+	return ls, lm, nil
+}
+
+// learnedUnrolledResult is one T of the unrolled comparison.
+type learnedUnrolledResult struct {
+	LearnedLayers
+	fixedPoint float64
+}
+
+// learnedUnrolled measures fixed VAMP with T layers on test, trains the
+// unrolled network from it (early-stopped on val) and measures it again on
+// the same signals.
+func learnedUnrolled(ctx context.Context, c LearnedConfig, b *mat.Dense[float64], T int, test, val train.SignalSet, rng *rand.Rand) (learnedUnrolledResult, error) {
+	p := c.Prior.Prior
+	r := float64(b.Rows) / float64(b.Cols)
+	se, err := theory.StateEvolution(p, r, theory.Haar, theory.SEOptions{Iters: T})
+	if err != nil {
+		return learnedUnrolledResult{}, err
 	}
 	ch, err := prior.AsChannel(p)
 	if err != nil {
-		return nil, err
+		return learnedUnrolledResult{}, err
 	}
-	if c.Dim < 2 || c.TrainSignals < 2 || c.ValSignals < 1 || c.TestSignals < 3 || c.Steps < 0 || len(c.Layers) == 0 {
-		return nil, fmt.Errorf("experiment: invalid learned-decoders config %+v", c)
+	u, err := model.NewUnrolledVAMP(b, ch, T)
+	if err != nil {
+		return learnedUnrolledResult{}, err
 	}
-	bar := progress.New(c.Log, float64(len(c.Rates)*len(c.Layers)))
-	cache := newCache(c.OutDir)
-	var pts []LearnedPoint
-	for ri, r := range c.Rates {
-		key := fmt.Sprintf("%s-r%g-d%d-T%s-train%d-val%d-test%d-steps%d-seed%d", fileSafe(c.Prior), r, c.Dim, intsKey(c.Layers), c.TrainSignals, c.ValSignals, c.TestSignals, c.Steps, c.Seed)
-		pt, err := cachedUnit(ctx, cache, key, func() (LearnedPoint, error) {
-			if !(r > 0 && r <= 1) || Bits(r, c.Dim) < 1 {
-				return LearnedPoint{}, fmt.Errorf("experiment: rate %v, want 0 < r <= 1", r)
-			}
-			n := Bits(r, c.Dim)
-			rEff := float64(n) / float64(c.Dim)
-			rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, c.Dim), 5))
-			b, err := amp.HaarRows(rng, n, c.Dim)
-			if err != nil {
-				return LearnedPoint{}, err
-			}
-			test := train.NewSignalSet(p, b, rng, c.TestSignals)
-			q := model.Energies(test.X)
-			measure := func(l []float64, pred float64) Measured {
-				e := model.ControlVariate(l, q, 1)
-				return Measured{Loss: e.Mean, StdErr: e.StdErr, Prediction: pred}
-			}
-			losses := func(sh *model.Shallow) []float64 {
-				xh := mat.New[float64](c.TestSignals, c.Dim)
-				sh.Decode(xh, test.Y)
-				l := make([]float64, c.TestSignals)
-				model.SignalLosses(test.X, xh, l)
-				return l
-			}
-			pt := LearnedPoint{Prior: p.Name(), Rate: rEff, Dim: c.Dim}
-			lin, err := model.NewShallowLinear(b, model.HaarEnsemble)
-			if err != nil {
-				return LearnedPoint{}, err
-			}
-			mm, err := model.NewShallowMMSE(b, ch, model.HaarEnsemble)
-			if err != nil {
-				return LearnedPoint{}, err
-			}
-			sp, err := model.NewShallowLinear(b, model.HaarEnsemble)
-			if err != nil {
-				return LearnedPoint{}, err
-			}
-			if _, err := train.FitShallowSpline(sp, train.NewSignalSet(p, b, rng, c.TrainSignals), 16); err != nil {
-				return LearnedPoint{}, err
-			}
-			ll, lm, ls := losses(lin), losses(mm), losses(sp)
-			linPred, _ := theory.GaussEquivalentLoss(rEff)
-			denPred, err := theory.DenoiserLoss(p, rEff, theory.Haar)
-			if err != nil {
-				return LearnedPoint{}, err
-			}
-			pt.Linear, pt.MMSE, pt.Spline = measure(ll, linPred), measure(lm, denPred), measure(ls, denPred)
-			pt.SplineVs = paired(ls, lm)
-			val := train.NewSignalSet(p, b, rng, c.ValSignals)
-			for li, T := range c.Layers {
-				if err := ctx.Err(); err != nil {
-					return LearnedPoint{}, err
-				}
-				bar.Set(float64(ri*len(c.Layers)+li), fmt.Sprintf("%s r=%g T=%d", p.Name(), r, T))
-				se, err := theory.StateEvolution(p, rEff, theory.Haar, theory.SEOptions{Iters: T})
-				if err != nil {
-					return LearnedPoint{}, err
-				}
-				pt.FixedPoint = se.FixedPoint
-				u, err := model.NewUnrolledVAMP(b, ch, T)
-				if err != nil {
-					return LearnedPoint{}, err
-				}
-				ws := u.NewWorkspace(min(256, c.TestSignals))
-				lf := make([]float64, c.TestSignals)
-				if err := train.UnrolledSignalLosses(u, ws, test, lf, nil); err != nil {
-					return LearnedPoint{}, err
-				}
-				if _, err := train.FitUnrolled(ctx, u, p, rng, val, train.UnrolledConfig{Steps: c.Steps}); err != nil {
-					return LearnedPoint{}, err
-				}
-				lt := make([]float64, c.TestSignals)
-				if err := train.UnrolledSignalLosses(u, ws, test, lt, nil); err != nil {
-					return LearnedPoint{}, err
-				}
-				pred := se.Trajectory[T-1]
-				pt.Unrolled = append(pt.Unrolled, LearnedLayers{Layers: T, Fixed: measure(lf, pred), Learned: measure(lt, pred), Gain: paired(lt, lf)})
-			}
-			return pt, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		pts = append(pts, pt)
+	ws := u.NewWorkspace(min(256, c.TestSignals))
+	lf := make([]float64, c.TestSignals)
+	if err := train.UnrolledSignalLosses(u, ws, test, lf, nil); err != nil {
+		return learnedUnrolledResult{}, err
 	}
-	bar.Finish()
-	return pts, nil
+	if _, err := train.FitUnrolled(ctx, u, p, rng, val, train.UnrolledConfig{Steps: c.Steps}); err != nil {
+		return learnedUnrolledResult{}, err
+	}
+	lt := make([]float64, c.TestSignals)
+	if err := train.UnrolledSignalLosses(u, ws, test, lt, nil); err != nil {
+		return learnedUnrolledResult{}, err
+	}
+	q, pred := model.Energies(test.X), se.Trajectory[T-1]
+	return learnedUnrolledResult{
+		LearnedLayers: LearnedLayers{Layers: T, Fixed: measure(lf, q, pred), Learned: measure(lt, q, pred), Gain: paired(lt, lf)},
+		fixedPoint:    se.FixedPoint,
+	}, nil
 }
 
 // WriteLearned writes OutDir/learned.json, learned.csv and report.md.
 func WriteLearned(c LearnedConfig, pts []LearnedPoint) error {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
 	var rows [][]string
 	for _, p := range pts {
 		add := func(name string, layers int, m Measured) {
-			rows = append(rows, []string{p.Prior, f(p.Rate), strconv.Itoa(p.Dim), name, strconv.Itoa(layers), f(m.Loss), f(m.StdErr), f(m.Prediction)})
+			rows = append(rows, []string{p.Prior, num(p.Rate), strconv.Itoa(p.Dim), name, strconv.Itoa(layers), num(m.Loss), num(m.StdErr), num(m.Prediction)})
 		}
 		add("linear", 0, p.Linear)
 		add("mmse denoiser", 1, p.MMSE)
@@ -213,7 +260,7 @@ func WriteLearned(c LearnedConfig, pts []LearnedPoint) error {
 		"(factors 1), trained by Adam for %d steps on fresh signals and early-stopped on %d validation signals, so it "+
 		"cannot be worse than fixed VAMP on validation data; on the held-out test signals below it is at most a few se "+
 		"better, as a Bayes-optimal fixed algorithm leaves little to learn. Cells: loss ± se [prediction].\n\n",
-		c.Prior, c.Dim, c.TestSignals, c.TrainSignals, c.Steps, c.ValSignals)
+		c.Prior.Name(), c.Dim, c.TestSignals, c.TrainSignals, c.Steps, c.ValSignals)
 	b.WriteString("| r | linear | MMSE denoiser | spline (learned) | spline - MMSE |")
 	for _, T := range c.Layers {
 		fmt.Fprintf(&b, " VAMP T=%d fixed | learned | learned - fixed |", T)
@@ -233,5 +280,5 @@ func WriteLearned(c LearnedConfig, pts []LearnedPoint) error {
 		fmt.Fprintf(&b, " %.4f |\n", p.FixedPoint)
 	}
 	b.WriteString("\n")
-	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(b.String()))
+	return writeReport(c.OutDir, b.String())
 }

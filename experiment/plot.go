@@ -1,11 +1,7 @@
 package experiment
 
 import (
-	"bytes"
 	"image/color"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
@@ -32,8 +28,8 @@ func (p *errPoints) add(x, y, e, lo float64) {
 	p.YErrors = append(p.YErrors, struct{ Low, High float64 }{min(e, y-lo), e})
 }
 
-// measured returns the scatter and error bars of p drawn in col with shape.
-func measured(p errPoints, col color.Color, shape draw.GlyphDrawer) (*plotter.Scatter, *plotter.YErrorBars, error) {
+// errorBars returns the scatter and error bars of p drawn in col with shape.
+func errorBars(p errPoints, col color.Color, shape draw.GlyphDrawer) (*plotter.Scatter, *plotter.YErrorBars, error) {
 	sc, err := plotter.NewScatter(p)
 	if err != nil {
 		return nil, nil, err
@@ -45,17 +41,4 @@ func measured(p errPoints, col color.Color, shape draw.GlyphDrawer) (*plotter.Sc
 	}
 	eb.Color = col
 	return sc, eb, nil
-}
-
-// SavePlot renders pl as a w x h PNG and writes it to path atomically.
-func SavePlot(pl *plot.Plot, w, h vg.Length, path string) error {
-	wt, err := pl.WriterTo(w, h, "png")
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return err
-	}
-	return WriteFileAtomic(path, buf.Bytes())
 }

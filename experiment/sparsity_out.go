@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,18 +13,25 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/seed05b1c944/onebit/internal/output"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
 // WriteSparsity writes OutDir/sparsity.csv, sparsity.json, sparsity.png and
 // the report section OutDir/report.md.
 func WriteSparsity(c SparsityConfig, pts []SparsityPoint) error {
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
-	header := []string{"prior", "p", "rate", "dim", "bits", "steps", "prediction", "finite_d_haar", "finite_d_flat", "s4", "edgeworth_s4", "loss", "stderr", "gap_se", "train_seconds"}
+	header := []string{"prior", "p", "rate", "dim", "bits", "steps", "prediction", "finite_d_haar", "finite_d_flat", "s4", "edgeworth_s4", "loss", "stderr", "gap_se"}
 	var rows [][]string
-	for _, p := range pts {
-		rows = append(rows, []string{p.Prior, f(p.P), f(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), strconv.Itoa(p.Steps),
-			f(p.Prediction), f(p.FiniteDHaar), f(p.FiniteDFlat), f(p.S4), f(p.EdgeworthS4), f(p.Loss), f(p.StdErr), f(p.GapSE), f(p.TrainSeconds)})
+	timings := map[string]float64{}
+	pts = slices.Clone(pts)
+	for i, p := range pts {
+		rows = append(rows, []string{p.Prior, num(p.P), num(p.Rate), strconv.Itoa(p.Dim), strconv.Itoa(p.Bits), strconv.Itoa(p.Steps),
+			num(p.Prediction), num(p.FiniteDHaar), num(p.FiniteDFlat), num(p.S4), num(p.EdgeworthS4), num(p.Loss), num(p.StdErr), num(p.GapSE)})
+		timings[fmt.Sprintf("%s r=%g", p.Prior, p.Rate)] = p.TrainSeconds
+		pts[i].TrainSeconds = 0 // wall time differs run to run: timings.json, not the data files
+	}
+	if err := writeTimings(c.OutDir, timings); err != nil {
+		return err
 	}
 	if err := writeData(c.OutDir, "sparsity", header, rows, c, pts); err != nil {
 		return err
@@ -31,7 +39,7 @@ func WriteSparsity(c SparsityConfig, pts []SparsityPoint) error {
 	if err := plotSparsity(c, pts, filepath.Join(c.OutDir, "sparsity.png")); err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(c.OutDir, "report.md"), []byte(sparsityReport(c, pts)))
+	return writeReport(c.OutDir, sparsityReport(c, pts))
 }
 
 func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
@@ -52,16 +60,14 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 	for ri, r := range c.Rates {
 		col := palette[ri%len(palette)]
 		var data errPoints
-		for _, p := range pts {
-			if p.Rate != float64(int(math.Round(r*float64(c.Dim))))/float64(c.Dim) {
-				continue
-			}
+		// RunSparsity returns the grid with rates outer: row ri is this block.
+		for _, p := range pts[ri*len(c.Ps) : (ri+1)*len(c.Ps)] {
 			data.add(p.P, p.Loss, 2*p.StdErr, math.Inf(-1))
 		}
 		if len(data.XYs) == 0 {
 			continue
 		}
-		sc, eb, err := measured(data, col, draw.CircleGlyph{})
+		sc, eb, err := errorBars(data, col, draw.CircleGlyph{})
 		if err != nil {
 			return err
 		}
@@ -70,7 +76,7 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 		lim.Color, lim.Width = col, vg.Points(1)
 		lim.XMin, lim.XMax, lim.Samples = pMin, 1, 2
 		fd := plotter.NewFunction(func(p float64) float64 {
-			v, _ := theory.EdgeworthLinearLoss(r, 3*(1-p)/p, theory.HaarS4(c.Dim))
+			v, _ := theory.FiniteDLinearLoss(r, sparsityPrior(p).ExcessKurtosis(), c.Dim)
 			return v
 		})
 		fd.Color, fd.Width, fd.Dashes = col, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
@@ -81,7 +87,7 @@ func plotSparsity(c SparsityConfig, pts []SparsityPoint, path string) error {
 		pl.Legend.Add(fmt.Sprintf("r = %g: finite-d, Haar rows", r), fd)
 	}
 	pl.Y.Min = 0
-	return SavePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
+	return output.WritePlot(pl, 8*vg.Inch, 6*vg.Inch, path)
 }
 
 func logTicks(ps []float64) []plot.Tick {

@@ -8,40 +8,81 @@ import (
 	"time"
 
 	"github.com/seed05b1c944/onebit/core/amp"
-	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/core/train"
 	"github.com/seed05b1c944/onebit/theory"
-	gmat "gonum.org/v1/gonum/mat"
 )
 
-// TrainSpec describes one training run of x_hat = A sign(Bx) and its measurement.
+// TrainSpec describes one training run of x_hat = A sign(Bx) (or a
+// nonlinear decoder on its codes) and its measurement. Validate checks it
+// once; Train runs it.
 type TrainSpec struct {
 	Prior   prior.Prior
-	Rate    float64 // r = n/d; n = round(r d)
-	Dim     int     // d
-	Trainer string  // "population" (exact GD, Gaussian/BG) or "sgd" (Adam, any prior)
-	Steps   int     // 0: the trainer's default
-	Masks   int     // population trainer: masks per step (0: default)
-	Batch   int     // sgd: batch size (0: default)
-	LR      float64 // sgd: Adam step (0: default)
-	Tanh    bool    // sgd: annealed tanh surrogate instead of straight-through
-	Samples int     // fresh signals for the Monte Carlo loss
+	Size    model.Size // from NewSize
+	Trainer Trainer    // Population or SGD (ignored for the Haar encoder)
+	Steps   int        // 0: the trainer's default
+	Masks   int        // population trainer: masks per step (0: default)
+	Batch   int        // sgd: batch size (0: default)
+	LR      float64    // sgd: Adam step (0: default)
+	Tanh    bool       // sgd: annealed tanh surrogate instead of straight-through
+	Samples int        // fresh signals for the Monte Carlo loss
 	Seed    uint64
-	// Encoder is "learned" (default: trained as above) or "haar" (fixed
-	// orthonormal rows, A = sqrt(2/pi) B^T, no encoder training).
-	Encoder string
-	// Decoder is "linear" (default), "denoiser" (the learned spline denoiser
-	// on v = A s, fitted on 200 fresh signals) or "unrolled" (Layers layers
-	// of unrolled VAMP on the encoder with normalised rows, factors learned
-	// by FitUnrolled on top of the fixed algorithm; r <= 1).
-	Decoder string
-	Layers  int // unrolled: layers T (default 5)
-	// DecoderSteps is the number of Adam steps of the unrolled decoder (default 100).
-	DecoderSteps int
+	// Encoder is Learned (trained by Trainer) or Haar (fixed orthonormal
+	// rows, A = sqrt(2/pi) B^T, no encoder training).
+	Encoder Encoder
+	// Decoder is Linear, Denoiser (the learned spline denoiser on v = A s,
+	// fitted on 200 fresh signals) or Unrolled (Layers layers of unrolled
+	// VAMP on the encoder's polar factor, factors learned by FitUnrolled on
+	// top of the fixed algorithm).
+	Decoder      Decoder
+	Layers       int // unrolled: layers T >= 1
+	DecoderSteps int // unrolled: Adam steps of the decoder factors >= 1
 	// Progress, if set, receives training progress.
 	Progress train.Progress
+}
+
+// Validate checks every field once; errors are *FieldError naming the
+// command-line flag.
+func (s TrainSpec) Validate() error {
+	if s.Prior == nil {
+		return fieldErr("prior", "missing")
+	}
+	if _, err := NewSize(s.Size.Rate(), s.Size.Dim); err != nil {
+		return err
+	}
+	if err := checkSamples(s.Prior, s.Size.Dim, s.Samples); err != nil {
+		return err
+	}
+	switch {
+	case s.Trainer != Population && s.Trainer != SGD:
+		return fieldErr("trainer", "%v, want population or sgd", s.Trainer)
+	case s.Steps < 0:
+		return fieldErr("steps", "%d, want >= 0", s.Steps)
+	case s.Masks < 0:
+		return fieldErr("masks", "%d, want >= 0", s.Masks)
+	case s.LR < 0 || math.IsNaN(s.LR) || math.IsInf(s.LR, 0):
+		return fieldErr("lr", "%v, want a finite value >= 0", s.LR)
+	case s.Batch < 0:
+		return fieldErr("batch", "%d, want >= 0", s.Batch)
+	case s.Decoder == Unrolled && s.Layers < 1:
+		return fieldErr("layers", "%d, want T >= 1", s.Layers)
+	case s.Decoder == Unrolled && s.DecoderSteps < 1:
+		return fieldErr("decoder-steps", "%d, want >= 1", s.DecoderSteps)
+	}
+	if s.Encoder == Haar || s.Decoder.Nonlinear() {
+		what := "the haar encoder"
+		if s.Decoder.Nonlinear() {
+			what = "the " + s.Decoder.String() + " decoder"
+		}
+		if err := s.Size.RowOrthogonal(what); err != nil {
+			return fieldErr("rate", "%v", err)
+		}
+	}
+	if _, sr := s.Prior.(prior.SparseRademacher); sr && s.Trainer == Population && s.Encoder == Learned {
+		return fieldErr("trainer", "population needs a gaussian or bg prior (x is Gaussian given its support); use sgd for %s", s.Prior.Name())
+	}
+	return nil
 }
 
 // TrainResult is a trained model's measured loss and its predictions.
@@ -50,12 +91,14 @@ type TrainResult struct {
 	Rate     float64 `json:"rate"`
 	Dim      int     `json:"dim"`
 	Bits     int     `json:"bits"`
-	Trainer  string  `json:"trainer"`
+	Trainer  Trainer `json:"trainer"` // "none" for the Haar encoder
 	Steps    int     `json:"steps"`
 	Seed     uint64  `json:"seed"`
 	Kurtosis float64 `json:"excess_kurtosis"`
-	// Prediction is the d -> infinity loss R(r) (THEORY.md 1).
-	Prediction float64 `json:"prediction"`
+	// Prediction (in Measured) is the d -> infinity loss: R(r) for the
+	// linear decoder (THEORY.md 1), mmse(2r/(pi - 2r)) for the denoiser
+	// (THEORY.md 5), the VAMP state evolution at T layers (THEORY.md 7.2).
+	Measured
 	// Conjecture is true when Prediction rests on the tight-frame conjecture (r > 1).
 	Conjecture bool `json:"conjecture,omitempty"`
 	// FiniteDHaar and FiniteDFlat are the Edgeworth losses at this d for Haar
@@ -66,15 +109,13 @@ type TrainResult struct {
 	// Edgeworth loss with that S4 (r <= 1).
 	S4          float64 `json:"s4"`
 	EdgeworthS4 float64 `json:"edgeworth_s4,omitempty"`
-	Loss        float64 `json:"loss"`
-	StdErr      float64 `json:"stderr"`
 	// GapSE is (Loss - Prediction) / StdErr.
 	GapSE        float64 `json:"gap_se"`
-	TrainSeconds float64 `json:"train_seconds"`
-	Encoder      string  `json:"encoder,omitempty"`
-	Decoder      string  `json:"decoder,omitempty"`
+	TrainSeconds float64 `json:"train_seconds,omitempty"` // wall time; experiments keep it out of their data files
+	Encoder      Encoder `json:"encoder,omitempty"`       // omitted for a learned encoder
+	Decoder      Decoder `json:"decoder,omitempty"`       // omitted for the linear decoder
 	Layers       int     `json:"layers,omitempty"`
-	// LinearLoss is the linear decoder's loss on the same signals (decoder
+	// LinearLoss is the linear decoder's loss on the same encoder (decoder
 	// denoiser or unrolled).
 	LinearLoss float64 `json:"linear_loss,omitempty"`
 	// Trajectory is the unrolled decoder's loss after each layer with its
@@ -86,162 +127,125 @@ type TrainResult struct {
 
 // LayerLoss is a decoder's measured loss after one layer and its prediction.
 type LayerLoss struct {
-	Layer      int     `json:"layer"`
-	Loss       float64 `json:"loss"`
-	StdErr     float64 `json:"stderr"`
-	Prediction float64 `json:"prediction"`
+	Layer int `json:"layer"`
+	Measured
 }
 
-// Bits returns n = round(r d), the code length for rate r at dimension d.
-func Bits(r float64, d int) int { return int(math.Round(r * float64(d))) }
-
-// Train trains one model from B ~ N(0, 1/d), A = 0 and measures its loss on
-// Samples fresh signals (float64, control variate ||x||^2/d).
+// Train trains one model from B ~ N(0, 1/d), A = 0 (or takes a Haar
+// encoder), measures its linear loss on Samples fresh signals (float64,
+// control variate ||x||^2/d) and, for a nonlinear decoder, fits and
+// measures that decoder on top of the encoder.
 func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
-	d, n := s.Dim, Bits(s.Rate, s.Dim)
-	if d < 2 || n < 1 {
-		return TrainResult{}, fmt.Errorf("experiment: need d >= 2 and n = round(r d) >= 1, got d = %d, r = %v", d, s.Rate)
+	if err := s.Validate(); err != nil {
+		return TrainResult{}, err
 	}
-	if s.Samples < 2 {
-		return TrainResult{}, fmt.Errorf("experiment: need at least 2 evaluation samples, got %d", s.Samples)
-	}
-	switch s.Decoder {
-	case "", "linear", "denoiser", "unrolled":
-	default:
-		return TrainResult{}, fmt.Errorf("experiment: unknown decoder %q (want linear, denoiser or unrolled)", s.Decoder)
-	}
-	if (s.Decoder == "denoiser" || s.Decoder == "unrolled") && n > d {
-		return TrainResult{}, fmt.Errorf("experiment: the %s decoder needs r <= 1 (its prediction is for a row-orthogonal encoder)", s.Decoder)
-	}
-	rng := rand.New(rand.NewPCG(s.Seed, 1))
-	m := model.New[float64](d, n)
-	m.InitGaussian(rng)
 	start := time.Now()
-	var err error
-	var steps int
-	trainer := s.Trainer
-	if s.Encoder == "haar" {
-		trainer = "haar"
-	} else if s.Encoder != "" && s.Encoder != "learned" {
-		return TrainResult{}, fmt.Errorf("experiment: unknown encoder %q (want learned or haar)", s.Encoder)
-	}
-	switch trainer {
-	case "haar":
-		if n > d {
-			return TrainResult{}, fmt.Errorf("experiment: the haar encoder needs r <= 1, got n = %d > d = %d", n, d)
-		}
-		var b *mat.Dense[float64]
-		if b, err = amp.HaarRows(rng, n, d); err != nil {
-			return TrainResult{}, err
-		}
-		m.B = b
-		m.SetTiedDecoder(math.Sqrt(2 / math.Pi))
-	case "population":
-		cfg := train.PopulationConfig{Steps: s.Steps, Masks: s.Masks, Progress: s.Progress}
-		var losses []float64
-		losses, err = train.Population(ctx, m, s.Prior, rng, cfg)
-		steps = len(losses)
-	case "sgd":
-		cfg := train.SGDConfig{Steps: s.Steps, Batch: s.Batch, LR: s.LR, Progress: s.Progress}
-		if s.Tanh {
-			cfg.Surrogate = train.AnnealedTanh
-		}
-		m32 := model.Convert[float32](m)
-		var losses []float64
-		losses, err = train.SGD(ctx, m32, s.Prior, rng, cfg)
-		steps = len(losses)
-		m = model.Convert[float64](m32)
-	default:
-		return TrainResult{}, fmt.Errorf("experiment: unknown trainer %q (want population or sgd)", s.Trainer)
-	}
+	m, steps, err := trainEncoder(ctx, s)
 	if err != nil {
-		return TrainResult{}, fmt.Errorf("%s r=%v d=%d: %w", s.Prior.Name(), s.Rate, d, err)
-	}
-	if err := m.Validate(); err != nil {
-		return TrainResult{}, fmt.Errorf("experiment: trained model is invalid: %w", err)
+		return TrainResult{}, err
 	}
 	secs := time.Since(start).Seconds()
 	est, err := model.MonteCarloLoss(m, s.Prior, rand.New(rand.NewPCG(s.Seed, 2)), s.Samples)
 	if err != nil {
 		return TrainResult{}, err
 	}
-	r := float64(n) / float64(d)
+	r, d := s.Size.Rate(), s.Size.Dim
 	res := TrainResult{
-		Prior: s.Prior.Name(), Rate: r, Dim: d, Bits: n, Trainer: s.Trainer, Steps: steps, Seed: s.Seed,
-		Kurtosis: s.Prior.ExcessKurtosis(), S4: RowS4(m), Loss: est.Mean, StdErr: est.StdErr,
-		TrainSeconds: secs, Conjecture: theory.IsConjecture(r), Model: m,
+		Prior: s.Prior.Name(), Rate: r, Dim: d, Bits: s.Size.Bits, Trainer: s.Trainer, Steps: steps, Seed: s.Seed,
+		Kurtosis: s.Prior.ExcessKurtosis(), S4: model.RowS4(m.B), TrainSeconds: secs,
+		Conjecture: theory.IsConjecture(r), Model: m,
 	}
-	if res.Prediction, err = theory.GaussEquivalentLoss(r); err != nil {
+	pred, err := theory.GaussEquivalentLoss(r)
+	if err != nil {
 		return res, err
 	}
+	res.Measured = measured(est, pred)
 	if r <= 1 {
 		k := res.Kurtosis
-		res.FiniteDHaar, _ = theory.EdgeworthLinearLoss(r, k, theory.HaarS4(d))
+		res.FiniteDHaar, _ = theory.FiniteDLinearLoss(r, k, d)
 		res.FiniteDFlat, _ = theory.EdgeworthLinearLoss(r, k, theory.FlatRowsS4(d))
 		res.EdgeworthS4, _ = theory.EdgeworthLinearLoss(r, k, min(res.S4, 1))
 	}
-	res.GapSE = (res.Loss - res.Prediction) / res.StdErr
-	if s.Encoder == "haar" {
-		res.Trainer, res.Steps, res.Encoder = "none", 0, "haar"
+	if s.Encoder == Haar {
+		res.Trainer, res.Steps, res.Encoder = NoTrainer, 0, Haar
 	}
-	if s.Decoder == "denoiser" || s.Decoder == "unrolled" {
+	if s.Decoder.Nonlinear() {
+		res.LinearLoss, res.Decoder = est.Mean, s.Decoder
 		if err := fitDecoder(ctx, s, m, &res); err != nil {
 			return res, err
 		}
-		res.GapSE = (res.Loss - res.Prediction) / res.StdErr
 	}
+	res.GapSE = res.Measured.GapSE()
 	return res, nil
+}
+
+// trainEncoder returns the model whose encoder the spec asks for, and the
+// number of steps its trainer took.
+func trainEncoder(ctx context.Context, s TrainSpec) (*model.Autoencoder[float64], int, error) {
+	rng := rand.New(rand.NewPCG(s.Seed, 1))
+	m := model.New[float64](s.Size.Dim, s.Size.Bits)
+	m.InitGaussian(rng)
+	var losses []float64
+	var err error
+	switch {
+	case s.Encoder == Haar:
+		if m.B, err = amp.HaarRows(rng, s.Size.Bits, s.Size.Dim); err != nil {
+			return nil, 0, err
+		}
+		m.SetTiedDecoder(math.Sqrt(2 / math.Pi))
+	case s.Trainer == Population:
+		cfg := train.PopulationConfig{Steps: s.Steps, Masks: s.Masks, Progress: s.Progress}
+		losses, err = train.Population(ctx, m, s.Prior, rng, cfg)
+	default:
+		cfg := train.SGDConfig{Steps: s.Steps, Batch: s.Batch, LR: s.LR, Progress: s.Progress}
+		if s.Tanh {
+			cfg.Surrogate = train.AnnealedTanh
+		}
+		m32 := model.Convert[float32](m)
+		losses, err = train.SGD(ctx, m32, s.Prior, rng, cfg)
+		m = model.Convert[float64](m32)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s, %v: %w", s.Prior.Name(), s.Size, err)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, 0, fmt.Errorf("experiment: trained model is invalid: %w", err)
+	}
+	return m, len(losses), nil
 }
 
 // fitDecoder trains the nonlinear decoder of s on top of the trained
 // encoder of m and measures it on Samples fresh signals (seed stream 4),
-// replacing the loss and the prediction of res (the linear loss is kept in
-// LinearLoss).
+// replacing the loss and the prediction of res.
 func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64], res *TrainResult) error {
-	ch, err := prior.AsChannel(s.Prior)
-	if err != nil {
-		return err
-	}
 	rng := rand.New(rand.NewPCG(s.Seed, 4))
-	d := m.Dim()
-	r := m.Rate()
-	test := train.NewSignalSet(s.Prior, m.B, rng, s.Samples)
-	lin, err := model.MonteCarloLoss(m, s.Prior, rand.New(rand.NewPCG(s.Seed, 2)), s.Samples)
-	if err != nil {
-		return err
-	}
-	res.LinearLoss, res.Decoder = lin.Mean, s.Decoder
-	if s.Decoder == "denoiser" {
+	r := s.Size.Rate()
+	if s.Decoder == Denoiser {
+		test := train.NewSignalSet(s.Prior, m.B, rng, s.Samples)
 		sh := &model.Shallow{In: m.A.T(), Gain: 1}
 		if _, err := train.FitShallowSpline(sh, train.NewSignalSet(s.Prior, m.B, rng, 200), 16); err != nil {
 			return err
 		}
-		xh := mat.New[float64](s.Samples, d)
-		sh.Decode(xh, test.Y)
-		est := model.SignalLosses(test.X, xh, make([]float64, s.Samples))
-		res.Loss, res.StdErr = est.Mean, est.StdErr
-		res.Prediction, err = theory.DenoiserLoss(s.Prior, r, theory.Haar)
+		pred, err := theory.DenoiserLoss(s.Prior, r, theory.Haar)
+		res.Measured = measured(model.SignalLosses(test.X, shallowDecode(sh, test), make([]float64, s.Samples)), pred)
 		return err
 	}
 	// Unrolled VAMP's output module assumes orthonormal rows (B B^T = I); a
 	// trained B is only nearly so (eigenvalues of W W^T within about ±10%,
 	// THEORY.md 2.5). So the encoder is replaced by its polar factor, the
 	// nearest matrix with orthonormal rows, and the test signals are encoded
-	// with it. (Measured, BG(0.1), r = 0.5, d = 300, T = 3: 0.499 with the
-	// polar factor, 0.498 with merely normalised rows, 0.311 on a Haar
-	// encoder: what costs is the learned encoder's structure, not its
-	// non-orthogonality; see the note printed by onebit train.)
-	b, err := orthonormalRows(m.B)
+	// with it. What costs is the learned encoder's structure, not its
+	// non-orthogonality (results/encoders; the note printed by onebit train).
+	b, err := model.OrthonormalRows(m.B)
 	if err != nil {
 		return err
 	}
-	test = train.NewSignalSet(s.Prior, b, rng, s.Samples)
-	q := model.Energies(test.X)
-	T := s.Layers
-	if T == 0 {
-		T = 5
+	test := train.NewSignalSet(s.Prior, b, rng, s.Samples)
+	ch, err := prior.AsChannel(s.Prior)
+	if err != nil {
+		return err
 	}
-	u, err := model.NewUnrolledVAMP(b, ch, T)
+	u, err := model.NewUnrolledVAMP(b, ch, s.Layers)
 	if err != nil {
 		return err
 	}
@@ -249,63 +253,34 @@ func fitDecoder(ctx context.Context, s TrainSpec, m *model.Autoencoder[float64],
 	if _, err := train.FitUnrolled(ctx, u, s.Prior, rng, val, train.UnrolledConfig{Steps: s.DecoderSteps}); err != nil {
 		return err
 	}
-	layers := make([][]float64, T)
-	for t := range layers {
-		layers[t] = make([]float64, s.Samples)
-	}
-	if err := train.UnrolledSignalLosses(u, u.NewWorkspace(min(256, s.Samples)), test, layers[T-1], layers); err != nil {
-		return err
-	}
-	se, err := theory.StateEvolution(s.Prior, r, theory.Haar, theory.SEOptions{Iters: T})
+	res.Layers = s.Layers
+	res.Trajectory, err = unrolledTrajectory(u, test, s.Prior, r)
 	if err != nil {
 		return err
 	}
-	res.Layers = T
-	for t := range T {
-		est := model.ControlVariate(layers[t], q, 1)
-		res.Trajectory = append(res.Trajectory, LayerLoss{Layer: t + 1, Loss: est.Mean, StdErr: est.StdErr, Prediction: se.Trajectory[t]})
-	}
-	last := res.Trajectory[T-1]
-	res.Loss, res.StdErr, res.Prediction = last.Loss, last.StdErr, last.Prediction
+	res.Measured = res.Trajectory[s.Layers-1].Measured
 	return nil
 }
 
-// RowS4 is mean_i sum_k w_ik^4 over the normalised rows w_i of B: 3/(d+2)
-// for Haar rows, 1/d for flat rows, 1 for coordinate axes.
-func RowS4(m *model.Autoencoder[float64]) float64 { return RowS4FromRows(m.B) }
-
-// RowS4FromRows is RowS4 for an encoder matrix b (n x d).
-func RowS4FromRows(b *mat.Dense[float64]) float64 {
-	var s float64
-	for i := 0; i < b.Rows; i++ {
-		var n2, n4 float64
-		for _, v := range b.Row(i) {
-			n2 += v * v
-			n4 += v * v * v * v
-		}
-		s += n4 / (n2 * n2)
+// unrolledTrajectory measures the unrolled decoder u after each layer on
+// test, next to VAMP's state evolution (THEORY.md 7.2).
+func unrolledTrajectory(u *model.UnrolledVAMP, test train.SignalSet, p prior.Prior, r float64) ([]LayerLoss, error) {
+	T, N := u.Layers(), test.X.Rows
+	layers := make([][]float64, T)
+	for t := range layers {
+		layers[t] = make([]float64, N)
 	}
-	return s / float64(b.Rows)
-}
-
-// orthonormalRows returns the polar factor U V^T of B = U S V^T (n <= d):
-// the matrix with orthonormal rows nearest to B in Frobenius norm.
-func orthonormalRows(b *mat.Dense[float64]) (*mat.Dense[float64], error) {
-	g := gmat.NewDense(b.Rows, b.Cols, nil)
-	for i := range b.Rows {
-		g.SetRow(i, b.Row(i))
+	if err := train.UnrolledSignalLosses(u, u.NewWorkspace(min(256, N)), test, layers[T-1], layers); err != nil {
+		return nil, err
 	}
-	var svd gmat.SVD
-	if !svd.Factorize(g, gmat.SVDThin) {
-		return nil, fmt.Errorf("experiment: SVD of the encoder failed")
+	se, err := theory.StateEvolution(p, r, theory.Haar, theory.SEOptions{Iters: T})
+	if err != nil {
+		return nil, err
 	}
-	var u, v, p gmat.Dense
-	svd.UTo(&u)
-	svd.VTo(&v)
-	p.Mul(&u, v.T())
-	out := mat.New[float64](b.Rows, b.Cols)
-	for i := range b.Rows {
-		gmat.Row(out.Row(i), i, &p)
+	q := model.Energies(test.X)
+	out := make([]LayerLoss, T)
+	for t := range out {
+		out[t] = LayerLoss{Layer: t + 1, Measured: measure(layers[t], q, se.Trajectory[t])}
 	}
 	return out, nil
 }

@@ -62,7 +62,7 @@ func runAMP(t *testing.T, cs ampCase, seed uint64) (loss [][]float64, q []float6
 		}
 		x := mat.New[float64](cs.sigs, cs.d)
 		prior.Fill(cs.p, rng, x.Data)
-		y, err := amp.Encode(b, x)
+		y, err := model.Codes(b, x)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestVAMPFirstIterationIsShallowDenoiser(t *testing.T) {
 		}
 		x := mat.New[float64](3, d)
 		prior.Fill(p, rng, x.Data)
-		y, _ := amp.Encode(b, x)
+		y, _ := model.Codes(b, x)
 		res, err := amp.VAMP(b, y, p, 1, nil)
 		if err != nil {
 			t.Fatal(err)

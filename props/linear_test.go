@@ -2,6 +2,8 @@
 // theory (what is predicted). Every test uses gopter with a pinned seed, so a
 // failure is reproducible from its printed seed and shrunk to the smallest
 // parameters that break the claim. ONEBIT_LONG=1 runs the thorough sizes.
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package props
 
 import (
@@ -256,7 +258,7 @@ func TestTrainedLossMatchesPrediction(t *testing.T) {
 		func(p, r float64, seed uint64) bool {
 			var pr prior.Prior = prior.BernoulliGaussian{P: p}
 			res, err := experiment.Train(context.Background(), experiment.TrainSpec{
-				Prior: pr, Rate: r, Dim: d, Trainer: "population", Steps: steps, Samples: 20000, Seed: seed,
+				Prior: pr, Size: size(r, d), Trainer: experiment.Population, Steps: steps, Samples: 20000, Seed: seed,
 			})
 			if err != nil {
 				t.Log(err)
@@ -296,7 +298,7 @@ func TestLearnedEncoderIsARotation(t *testing.T) {
 	props.Property("learned B has near-orthonormal rows and is not axis-aligned", prop.ForAll(
 		func(p, r float64, seed uint64) bool {
 			res, err := experiment.Train(context.Background(), experiment.TrainSpec{
-				Prior: prior.BernoulliGaussian{P: p}, Rate: r, Dim: d, Trainer: "population", Steps: 400, Samples: 2, Seed: seed,
+				Prior: prior.BernoulliGaussian{P: p}, Size: size(r, d), Trainer: experiment.Population, Steps: 400, Samples: 1000, Seed: seed,
 			})
 			if err != nil {
 				t.Log(err)
@@ -383,4 +385,13 @@ func haarRows(rng *rand.Rand, n, d int) []float64 {
 		}
 	}
 	return w
+}
+
+// size is n = round(r d) at dimension d; the generators keep both valid.
+func size(r float64, d int) model.Size {
+	s, err := model.NewSize(r, d)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/seed05b1c944/onebit/core/amp"
 	"github.com/seed05b1c944/onebit/core/kernel"
 	"github.com/seed05b1c944/onebit/core/mat"
+	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/theory"
 )
@@ -127,7 +128,7 @@ func TestEffectiveChannelHaar(t *testing.T) {
 				}
 				x := mat.New[float64](sigs, d)
 				prior.Fill(c.p, rng, x.Data)
-				y, _ := amp.Encode(b, x)
+				y, _ := model.Codes(b, x)
 				u := mat.New[float64](sigs, d)
 				mat.Mul(u, 1, y, kernel.NoTrans, b, kernel.NoTrans, 0)
 				for s := range sigs {

@@ -132,3 +132,13 @@ func ParseEncoder(s string) (Encoder, error) {
 	}
 	return 0, fmt.Errorf("theory: encoder %q, want haar or gaussian", s)
 }
+
+// ShallowEncoderSNR is the snr of the shallow statistic B^T s for the
+// encoder ensemble: ShallowSNR for Haar rows (r <= 1), IIDShallowSNR for
+// i.i.d. Gaussian rows (THEORY.md 5, 7.1).
+func ShallowEncoderSNR(enc Encoder, r float64) (float64, error) {
+	if enc == Haar {
+		return ShallowSNR(r)
+	}
+	return IIDShallowSNR(r)
+}

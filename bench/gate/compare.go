@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -43,9 +44,10 @@ const (
 	New                       // only in the new set
 	Missing                   // only in the old set
 	Undirected                // the unit has no declared direction: not judged
+	NoFinite                  // a side has no finite value: not judged (a problem)
 )
 
-var verdictNames = [...]string{"~", "better", "slower (within threshold)", "REGRESSION", "new", "MISSING in new", "no direction"}
+var verdictNames = [...]string{"~", "better", "slower (within threshold)", "REGRESSION", "new", "MISSING in new", "no direction", "no finite values"}
 
 func (v Verdict) String() string { return verdictNames[v] }
 
@@ -71,6 +73,43 @@ type Report struct {
 	Opts             Options
 	Rows             []Row    // sorted by package, unit, name
 	Problems         []string // parse errors, missing gated benchmarks, unusable samples
+	empty            []string // files of the compared sets that hold no results
+}
+
+// ErrNoGatedRows is wrapped by Report.Err when no row can fail the
+// comparison: the gate set (Options.Gate) matches no benchmark of either set.
+// Like ErrNoResults it means the gate judged nothing, which must not pass.
+var ErrNoGatedRows = errors.New("no gated rows")
+
+// Err returns nil when the comparison passes. Otherwise it returns an error
+// carrying the one-line Summary that wraps ErrNoResults when a compared set
+// holds no results, or ErrNoGatedRows when no row is gated (bad input rather
+// than a slowdown: "onebit benchgate" should exit 2 for both), and is
+// plain otherwise (a regression or another problem).
+func (r *Report) Err() error {
+	if !r.Fail() {
+		return nil
+	}
+	var kind error
+	switch {
+	case len(r.empty) > 0:
+		kind = ErrNoResults
+	case r.gatedRows() == 0:
+		kind = ErrNoGatedRows
+	default:
+		return errors.New(r.Summary())
+	}
+	return fmt.Errorf("%w: %s", kind, r.Summary())
+}
+
+func (r *Report) gatedRows() int {
+	n := 0
+	for _, row := range r.Rows {
+		if row.Gated {
+			n++
+		}
+	}
+	return n
 }
 
 // Regressions returns the gated rows whose verdict is Regression.
@@ -93,6 +132,10 @@ func Compare(old, new *Set, opt Options) *Report {
 	for _, s := range []*Set{old, new} {
 		for _, err := range s.Errors {
 			rep.Problems = append(rep.Problems, "parse error: "+err.Error())
+		}
+		if len(s.Keys) == 0 {
+			rep.empty = append(rep.empty, s.File)
+			rep.Problems = append(rep.Problems, s.File+": "+ErrNoResults.Error())
 		}
 	}
 	units, conflicts := mergeUnits(old.Units, new.Units)
@@ -135,6 +178,19 @@ func Compare(old, new *Set, opt Options) *Report {
 			row.NewN, row.Pos, row.Verdict = len(nv), new.First[k], New
 		default:
 			row.Pos = old.First[k]
+			// Read never stores a non-finite value, but a Set may be built by
+			// hand: the U test must never see NaN (it does not terminate).
+			var nOld, nNew int
+			ov, nOld = finite(ov)
+			nv, nNew = finite(nv)
+			if nOld+nNew > 0 {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s: %d non-finite values dropped", row.Pos, k, nOld+nNew))
+			}
+			if len(ov) == 0 || len(nv) == 0 {
+				row.OldN, row.NewN, row.Verdict = len(ov), len(nv), NoFinite
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s: cannot judge: no finite values in one of the files", row.Pos, k))
+				break
+			}
 			rep.Problems = append(rep.Problems, compareRow(&row, ov, nv, th, opt.Confidence)...)
 		}
 		rep.Rows = append(rep.Rows, row)
@@ -143,6 +199,9 @@ func Compare(old, new *Set, opt Options) *Report {
 		if !matched[i] {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("gate pattern %q matches no benchmark in %s or %s", p, old.File, new.File))
 		}
+	}
+	if rep.gatedRows() == 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%v: no benchmark of %s or %s can fail the comparison", ErrNoGatedRows, old.File, new.File))
 	}
 	sort.SliceStable(rep.Rows, func(i, j int) bool {
 		a, b := rep.Rows[i].Key, rep.Rows[j].Key

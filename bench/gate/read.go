@@ -1,30 +1,11 @@
-// Package gate decides whether a set of benchmark results is slower than
-// another: the regression gate of "make ci" and "onebit benchgate".
-//
-// Results are read with golang.org/x/perf/benchfmt (the standard Go benchmark
-// format). Each benchmark and unit gives two samples, one per file, compared
-// with golang.org/x/perf/benchmath under AssumeNothing: the summary is the
-// median with its order-statistic confidence interval and the test is the
-// two-sided Mann-Whitney U test. A benchmark regresses in a unit when
-//
-//	p < alpha  and  slowdown > threshold,
-//
-// where the slowdown is new/old - 1 for a unit where lower is better (sec/op)
-// and old/new - 1 where higher is better (GFLOP/s), so both units of one
-// benchmark report the same 25% for a kernel that takes 25% longer.
-// The direction of a unit comes from benchfmt unit metadata ("Unit GFLOP/s
-// better=higher"), with benchfmt's defaults for the units of package testing.
-//
-// Units whose metadata says assume=exact (allocs/op, B/op) are deterministic
-// up to the runtime's occasional allocations, which only add: they are
-// compared by their best value over the sample (the minimum, for lower is
-// better), and any worsening of it is a regression, with no threshold.
 package gate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"golang.org/x/perf/benchfmt"
@@ -49,6 +30,10 @@ func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
 
 // Set holds the results of one file: a sample of values per key, the unit
 // metadata the file declares, and the file's syntax errors.
+//
+// Every value in Values is finite: Read drops NaN and ±Inf (the U test of
+// benchmath does not terminate on NaN) and records each dropped value in
+// Errors with its position, so that Compare reports it and the gate fails.
 type Set struct {
 	File   string
 	Keys   []Key // in order of first appearance
@@ -56,20 +41,60 @@ type Set struct {
 	First  map[Key]Pos // where each key first appears
 	Units  benchfmt.UnitMetadataMap
 	Errors []error // *benchfmt.SyntaxError, each with its file and line
+	// Results counts the benchmark result lines that gave at least one
+	// finite value; it is 0 exactly when Keys is empty.
+	Results int
 }
 
-// ReadFile reads the results file at path. Only an I/O error is returned as
-// an error; syntax errors are kept in Set.Errors.
+// ErrNoResults is wrapped by the error of ReadFile for a file that holds no
+// usable benchmark result (empty, not in the Go benchmark format, binary, or
+// only non-finite values), and by Report.Err when Compare was given such a
+// set: a comparison of nothing must not pass.
+var ErrNoResults = errors.New("no benchmark results")
+
+// ReadFile reads the results file at path. It returns an error for an I/O
+// error and, wrapping ErrNoResults, for a file without a single usable
+// benchmark result; syntax errors and dropped non-finite values of a file that
+// has results are kept in Set.Errors.
 func ReadFile(path string) (*Set, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Read(bytes.NewReader(data), path)
+	s, err := Read(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := s.checkResults(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
+// checkResults returns an error wrapping ErrNoResults if s has no results,
+// naming the first syntax error if there is one.
+func (s *Set) checkResults() error {
+	if s.Results > 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%s: %v: want lines such as \"BenchmarkName-8  1000  1234 ns/op\"", s.File, ErrNoResults)
+	if len(s.Errors) > 0 {
+		msg += fmt.Sprintf(" (%d unusable lines, the first at %v)", len(s.Errors), s.Errors[0])
+	}
+	return noResultsError{msg}
+}
+
+// noResultsError carries its own message and matches ErrNoResults.
+type noResultsError struct{ msg string }
+
+func (e noResultsError) Error() string        { return e.msg }
+func (e noResultsError) Is(target error) bool { return target == ErrNoResults }
+
 // Read reads results in the Go benchmark format from r; name is the file
-// name used in positions and messages.
+// name used in positions and messages. Only a read error is returned as an
+// error: a stream without results (such as the unit metadata WriteUnits
+// writes) is a valid, empty Set, and syntax errors and dropped non-finite
+// values are kept in Set.Errors.
 func Read(r io.Reader, name string) (*Set, error) {
 	s := &Set{File: name, Values: map[Key][]float64{}, First: map[Key]Pos{}}
 	br := benchfmt.NewReader(r, name)
@@ -80,13 +105,23 @@ func Read(r io.Reader, name string) (*Set, error) {
 		case *benchfmt.Result:
 			file, line := rec.Pos()
 			pkg := rec.GetConfig("pkg")
+			kept := false
 			for _, v := range rec.Values {
+				if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+					s.Errors = append(s.Errors, &benchfmt.SyntaxError{FileName: file, Line: line,
+						Msg: fmt.Sprintf("Benchmark%s: non-finite value %v %s dropped", rec.Name, v.Value, v.Unit)})
+					continue
+				}
 				k := Key{Pkg: pkg, Name: rec.Name.String(), Unit: v.Unit}
 				if _, ok := s.Values[k]; !ok {
 					s.Keys = append(s.Keys, k)
 					s.First[k] = Pos{file, line}
 				}
 				s.Values[k] = append(s.Values[k], v.Value)
+				kept = true
+			}
+			if kept {
+				s.Results++
 			}
 		}
 	}
@@ -95,4 +130,21 @@ func Read(r io.Reader, name string) (*Set, error) {
 	}
 	s.Units = br.Units()
 	return s, nil
+}
+
+// finite returns the finite values of vs (vs itself if all are) and the
+// number dropped.
+func finite(vs []float64) ([]float64, int) {
+	for i, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out := append([]float64(nil), vs[:i]...)
+			for _, w := range vs[i+1:] {
+				if !math.IsNaN(w) && !math.IsInf(w, 0) {
+					out = append(out, w)
+				}
+			}
+			return out, len(vs) - len(out)
+		}
+	}
+	return vs, 0
 }

@@ -54,7 +54,7 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 	}
 	if *list != "" {
 		if *list != "gate" {
-			return usagef("unknown set %q for --list (want gate)", *list)
+			return usagef("flag --list: unknown set %q, want gate", *list)
 		}
 		for _, p := range bench.GateSet {
 			fmt.Fprintln(stdout, p)
@@ -64,49 +64,15 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 	if len(files) != 2 {
 		return usagef("want two result files OLD.txt NEW.txt, got %d arguments", len(files))
 	}
-	opt := gate.DefaultOptions
-	if opt.Threshold, err = parsePercent(*threshold); err != nil {
-		return usagef("--threshold: %v", err)
+	opt, err := gateOptions(*threshold, *alpha, *set)
+	if err != nil {
+		return err
 	}
-	if !(*alpha > 0 && *alpha < 1) {
-		return usagef("--alpha must be in (0, 1), got %g", *alpha)
-	}
-	opt.Alpha = *alpha
-	switch *set {
-	case "all":
-	case "gate":
-		for _, src := range bench.GateSet {
-			p, err := gate.ParsePattern(src)
-			if err != nil {
-				return fmt.Errorf("bench.GateSet: %v", err)
-			}
-			opt.Gate = append(opt.Gate, p)
-		}
-	default:
-		return usagef("--set must be all or gate, got %q", *set)
-	}
-
 	if *aa != "" {
-		pair := strings.Split(*aa, ",")
-		if len(pair) != 2 {
-			return usagef("--aa wants two files separated by a comma, got %q", *aa)
-		}
-		a1, a2, err := readPair(pair[0], pair[1])
-		if err != nil {
+		if opt.Floor, err = noiseFloor(*aa, opt, stdout); err != nil {
 			return err
 		}
-		aaOpt := opt
-		aaOpt.Threshold, aaOpt.Gate = 0, nil
-		aaRep := gate.Compare(a1, a2, aaOpt)
-		fmt.Fprintf(stdout, "A/A noise floor: %s vs %s (the same binary, interleaved); floor = |slowdown| of each benchmark\n", pair[0], pair[1])
-		writeFloor(stdout, aaRep)
-		if len(aaRep.Problems) > 0 {
-			return fmt.Errorf("A/A files: %s", strings.Join(aaRep.Problems, "; "))
-		}
-		opt.Floor = gate.NoiseFloor(aaRep)
-		fmt.Fprintln(stdout)
 	}
-
 	old, new, err := readPair(files[0], files[1])
 	if err != nil {
 		return err
@@ -115,10 +81,63 @@ func runBenchgate(args []string, stdout, stderr io.Writer) error {
 	if err := rep.WriteText(stdout); err != nil {
 		return err
 	}
-	if rep.Fail() {
-		return errors.New(rep.Summary())
+	if err := rep.Err(); err != nil {
+		if errors.Is(err, gate.ErrNoResults) || errors.Is(err, gate.ErrNoGatedRows) {
+			return usagef("%v", err)
+		}
+		return err
 	}
 	return nil
+}
+
+// gateOptions builds the comparison options from the flags.
+func gateOptions(threshold string, alpha float64, set string) (gate.Options, error) {
+	opt := gate.DefaultOptions
+	var err error
+	if opt.Threshold, err = parsePercent(threshold); err != nil {
+		return opt, usagef("flag --threshold: %v", err)
+	}
+	if !(alpha > 0 && alpha < 1) {
+		return opt, usagef("flag --alpha: must be in (0, 1), got %g", alpha)
+	}
+	opt.Alpha = alpha
+	switch set {
+	case "all":
+	case "gate":
+		for _, src := range bench.GateSet {
+			p, err := gate.ParsePattern(src)
+			if err != nil {
+				return opt, fmt.Errorf("bench.GateSet: %v", err)
+			}
+			opt.Gate = append(opt.Gate, p)
+		}
+	default:
+		return opt, usagef("flag --set: must be all or gate, got %q", set)
+	}
+	return opt, nil
+}
+
+// noiseFloor compares the A/A pair of result files named in aa ("A,A'"),
+// prints the floor and returns it.
+func noiseFloor(aa string, opt gate.Options, stdout io.Writer) (map[gate.Key]float64, error) {
+	pair := strings.Split(aa, ",")
+	if len(pair) != 2 {
+		return nil, usagef("flag --aa: wants two files separated by a comma, got %q", aa)
+	}
+	a1, a2, err := readPair(pair[0], pair[1])
+	if err != nil {
+		return nil, err
+	}
+	aaOpt := opt
+	aaOpt.Threshold, aaOpt.Gate = 0, nil
+	aaRep := gate.Compare(a1, a2, aaOpt)
+	fmt.Fprintf(stdout, "A/A noise floor: %s vs %s (the same binary, interleaved); floor = |slowdown| of each benchmark\n", pair[0], pair[1])
+	writeFloor(stdout, aaRep)
+	if len(aaRep.Problems) > 0 {
+		return nil, fmt.Errorf("A/A files: %s", strings.Join(aaRep.Problems, "; "))
+	}
+	fmt.Fprintln(stdout)
+	return gate.NoiseFloor(aaRep), nil
 }
 
 // writeFloor prints, per benchmark and statistically compared unit, the A/A
@@ -138,7 +157,7 @@ func readPair(oldPath, newPath string) (*gate.Set, *gate.Set, error) {
 	var sets [2]*gate.Set
 	for i, p := range []string{oldPath, newPath} {
 		s, err := gate.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, gate.ErrNoResults) {
 			return nil, nil, usagef("%v", err)
 		}
 		if err != nil {
@@ -171,7 +190,7 @@ func parseInterspersed(fset *flag.FlagSet, args []string) ([]string, error) {
 				usage()
 				return nil, flag.ErrHelp
 			}
-			return nil, usagef("%v", err)
+			return nil, usageError{singleDash.ReplaceAllString(err.Error(), "$1--$2")}
 		}
 		args = fset.Args()
 		if len(args) == 0 {

@@ -35,6 +35,15 @@ func TestBenchgateExitCodes(t *testing.T) {
 	old := writeRuns(t, dir, "old.txt", "K", 1e-3, 10)
 	same := writeRuns(t, dir, "same.txt", "K", 1e-3, 10)
 	slow := writeRuns(t, dir, "slow.txt", "K", 1.2e-3, 10)
+	empty := filepath.Join(dir, "empty.txt")
+	binary := filepath.Join(dir, "binary.txt")
+	nan := filepath.Join(dir, "nan.txt")
+	sameText, _ := os.ReadFile(same)
+	for p, data := range map[string][]byte{empty: nil, binary: {0, 1, 2, 0xff, 0xfe, '\n', 7}, nan: append(sameText, "BenchmarkK-2\t100\tNaN ns/op\n"...)} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cases := []struct {
 		args []string
 		want int
@@ -43,7 +52,10 @@ func TestBenchgateExitCodes(t *testing.T) {
 		{[]string{old, slow, "--threshold", "25%"}, 0},
 		{[]string{"--alpha", "0.01", old, same}, 0},
 		{[]string{old, same, "--aa", old + "," + same}, 0},
-		{[]string{old, same, "--set", "gate"}, 1}, // gate patterns match nothing here
+		{[]string{old, same, "--set", "gate"}, 2},
+		{[]string{old, empty}, 2},
+		{[]string{binary, old}, 2},
+		{[]string{old, nan}, 1}, // the NaN is dropped and reported: the gate fails, it never hangs // gate patterns match nothing here: bad input, not a pass
 		{[]string{old}, 2},
 		{[]string{old, filepath.Join(dir, "nope.txt")}, 2},
 		{[]string{old, same, "--threshold", "ten"}, 2},

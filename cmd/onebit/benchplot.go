@@ -18,7 +18,7 @@ import (
 
 	"github.com/seed05b1c944/onebit/bench"
 	"github.com/seed05b1c944/onebit/bench/gate"
-	"github.com/seed05b1c944/onebit/experiment"
+	"github.com/seed05b1c944/onebit/internal/output"
 )
 
 func init() {
@@ -52,7 +52,7 @@ func runBenchplot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := experiment.SavePlot(p, 8*vg.Inch, 5*vg.Inch, *out); err != nil {
+	if err := output.WritePlot(p, 8*vg.Inch, 5*vg.Inch, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "benchplot: %d commits, %s: wrote %s\n", len(hist), *unit, *out)
@@ -114,38 +114,9 @@ func (s *ratioSeries) YError(i int) (float64, float64) { return s.lo[i], s.hi[i]
 // historyPlot draws, for each gate-set benchmark found in the history, the
 // ratio of its median in unit to that of its first recorded commit.
 func historyPlot(hist []commitResults, unit string) (*plot.Plot, error) {
-	var pats []*gate.Pattern
-	for _, src := range bench.GateSet {
-		pt, err := gate.ParsePattern(src)
-		if err != nil {
-			return nil, fmt.Errorf("bench.GateSet: %v", err)
-		}
-		pats = append(pats, pt)
-	}
-	series := map[gate.Key]*ratioSeries{}
-	base := map[gate.Key]float64{}
-	th := &benchmath.Thresholds{CompareAlpha: 0.05}
-	for i, c := range hist {
-		for _, k := range c.set.Keys {
-			if k.Unit != unit || !matchAny(pats, k.Name) {
-				continue
-			}
-			sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(c.set.Values[k], th), 0.95)
-			if _, ok := base[k]; !ok {
-				if sum.Center == 0 {
-					continue
-				}
-				base[k] = sum.Center
-				series[k] = &ratioSeries{name: k.Name}
-			}
-			s, b := series[k], base[k]
-			y := sum.Center / b
-			s.x, s.y = append(s.x, float64(i)), append(s.y, y)
-			s.lo, s.hi = append(s.lo, finiteOr(y-sum.Lo/b)), append(s.hi, finiteOr(sum.Hi/b-y))
-		}
-	}
-	if len(series) == 0 {
-		return nil, fmt.Errorf("no gate-set benchmark reports %s in the history files", unit)
+	series, err := historySeries(hist, unit)
+	if err != nil {
+		return nil, err
 	}
 	keys := make([]gate.Key, 0, len(series))
 	for k := range series {
@@ -182,27 +153,72 @@ func historyPlot(hist []commitResults, unit string) (*plot.Plot, error) {
 	}
 	p.Legend.Top = true
 	p.Y.Tick.Marker = ratioTicks{}
-	// Ratios spanning more than 4x (a kernel rewrite) read better on a log
-	// axis; the legend then sits low on the left, under the first commit's 1.0.
+	logAxisIfWide(p, series)
+	return p, nil
+}
+
+// historySeries returns, per gate-set benchmark reporting unit, the ratio
+// of each commit's median to the first commit's, with its 95% CI.
+func historySeries(hist []commitResults, unit string) (map[gate.Key]*ratioSeries, error) {
+	var pats []*gate.Pattern
+	for _, src := range bench.GateSet {
+		pt, err := gate.ParsePattern(src)
+		if err != nil {
+			return nil, fmt.Errorf("bench.GateSet: %v", err)
+		}
+		pats = append(pats, pt)
+	}
+	series := map[gate.Key]*ratioSeries{}
+	base := map[gate.Key]float64{}
+	th := &benchmath.Thresholds{CompareAlpha: 0.05}
+	for i, c := range hist {
+		for _, k := range c.set.Keys {
+			if k.Unit != unit || !matchAny(pats, k.Name) {
+				continue
+			}
+			sum := benchmath.AssumeNothing.Summary(benchmath.NewSample(c.set.Values[k], th), 0.95)
+			if _, ok := base[k]; !ok {
+				if sum.Center == 0 {
+					continue
+				}
+				base[k] = sum.Center
+				series[k] = &ratioSeries{name: k.Name}
+			}
+			s, b := series[k], base[k]
+			y := sum.Center / b
+			s.x, s.y = append(s.x, float64(i)), append(s.y, y)
+			s.lo, s.hi = append(s.lo, finiteOr(y-sum.Lo/b)), append(s.hi, finiteOr(sum.Hi/b-y))
+		}
+	}
+	if len(series) == 0 {
+		return nil, fmt.Errorf("no gate-set benchmark reports %s in the history files", unit)
+	}
+	return series, nil
+}
+
+// logAxisIfWide puts p on a log axis when the ratios span more than 4x (a
+// kernel rewrite); the legend then sits low on the left, under the first
+// commit's 1.0.
+func logAxisIfWide(p *plot.Plot, series map[gate.Key]*ratioSeries) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range series {
 		for i, y := range s.y {
 			lo, hi = min(lo, y-s.lo[i]), max(hi, y+s.hi[i])
 		}
 	}
-	if lo > 0 && hi/lo > 4 {
-		p.Y.Scale = plot.LogScale{}
-		var ticks []plot.Tick
-		for _, v := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10} {
-			if v >= lo/2 && v <= 2*hi {
-				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
-			}
-		}
-		p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-		p.Legend.Top, p.Legend.Left = false, true
-		p.Legend.XOffs = vg.Points(30)
+	if !(lo > 0 && hi/lo > 4) {
+		return
 	}
-	return p, nil
+	p.Y.Scale = plot.LogScale{}
+	var ticks []plot.Tick
+	for _, v := range []float64{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10} {
+		if v >= lo/2 && v <= 2*hi {
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+		}
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Legend.Top, p.Legend.Left = false, true
+	p.Legend.XOffs = vg.Points(30)
 }
 
 // ratioTicks labels a ratio axis at round steps with two decimals (the

@@ -15,7 +15,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
+
+	"github.com/seed05b1c944/onebit/experiment"
 )
 
 // command is one subcommand; each lives in its own file and registers itself
@@ -39,11 +42,12 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		printHelp(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(stdout)
 		return 0
 	}
 	c, ok := commands[args[0]]
@@ -53,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	err := c.run(args[1:], stdout, stderr)
 	var ue usageError
+	var fe *experiment.FieldError
+	if errors.As(err, &fe) {
+		err = usagef("flag --%s: %s", fe.Field, fe.Msg)
+	}
 	switch {
 	case err == nil:
 		return 0
@@ -80,26 +88,32 @@ func printHelp(w io.Writer) {
 }
 
 // newFlagSet returns a flag set that reports errors as values (never exits)
-// and writes its usage text to stderr.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// and writes its usage text (-h) to w.
+func newFlagSet(name string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("onebit "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(w)
 	return fs
 }
 
+// singleDash matches a flag named with one dash in the flag package's
+// messages ("flag -rate", ": -bogus"); onebit spells flags --name.
+var singleDash = regexp.MustCompile(`(^|[ :])-([a-z])`)
+
 // parseFlags parses args, turning a flag error into a one-line usage error
-// (the flag package's own message names the flag) and rejecting stray arguments.
+// (the flag package's own message names the flag) and rejecting stray
+// arguments. -h prints the flags to the flag set's output.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	w := fs.Output()
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(os.Stderr)
-			fs.PrintDefaults()
-			return flag.ErrHelp
-		}
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
+	err := fs.Parse(args)
+	fs.SetOutput(w)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.PrintDefaults()
+		return flag.ErrHelp
+	case err != nil:
+		return usageError{singleDash.ReplaceAllString(err.Error(), "$1--$2")}
+	case fs.NArg() > 0:
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	return nil

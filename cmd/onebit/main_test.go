@@ -71,3 +71,30 @@ func TestTrainJSON(t *testing.T) {
 		t.Errorf("loss %.5f ± %.5f, prediction %.5f: gap %.1f se", loss, se, pred, d/se)
 	}
 }
+
+// TestFlagSpelling: every flag error spells the flag --name, once.
+func TestFlagSpelling(t *testing.T) {
+	for _, args := range [][]string{
+		{"train", "--dim", "x"}, {"train", "--bogus"}, {"train", "--prior"}, {"train", "--lr", "NaN"},
+		{"train", "--rate", "2", "--encoder", "haar"}, {"eval", "--iters", "0"}, {"theory", "se", "--rate", "-1"},
+		{"reproduce", "--only", "nope"}, {"reproduce", "--scale", "huge"},
+	} {
+		code, _, stderr := runCLI(args...)
+		if code != 2 || !strings.Contains(stderr, "--") || strings.Contains(stderr, " -"+string(args[len(args)-2][2])) {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming the flag as --name only", args, code, stderr)
+		}
+	}
+}
+
+// TestHelp: help goes to stdout with exit 0; no command at all is a usage error.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"theory", "-h"}} {
+		code, stdout, _ := runCLI(args...)
+		if code != 0 || stdout == "" {
+			t.Errorf("%v: exit %d, stdout %q", args, code, stdout)
+		}
+	}
+	if code, stdout, stderr := runCLI(); code != 2 || stdout != "" || !strings.Contains(stderr, "usage") {
+		t.Errorf("no args: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
+	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 
+	"github.com/seed05b1c944/onebit/core/kernel"
 	"github.com/seed05b1c944/onebit/experiment"
 )
 
@@ -17,119 +20,90 @@ func init() {
 	register(command{name: "reproduce", summary: "run the experiments and write results/ (CSV, JSON, PNG, REPORT.md)", run: runReproduce})
 }
 
-var experimentNames = []string{"sparsity", "decoders", "learned", "encoders", "layers"}
-
 func runReproduce(args []string, stdout, stderr io.Writer) error {
+	names := strings.Join(experiment.Names(), ",")
 	fs := newFlagSet("reproduce", stderr)
 	scale := fs.String("scale", "small", "experiment size: small (built-in defaults, minutes) or paper (larger d, into <out>/paper)")
 	out := fs.String("out", "results", "results directory")
 	seed := fs.Uint64("seed", 1, "base random seed")
-	only := fs.String("only", strings.Join(experimentNames, ","), "comma-separated experiments to run: "+strings.Join(experimentNames, ", "))
+	only := fs.String("only", names, "comma-separated experiments to run: "+strings.ReplaceAll(names, ",", ", "))
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "independent units run at once, each single-threaded (results do not depend on it)")
+	shard := fs.String("shard", "", "run only shard i/N of the cells (default: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX); onebit merge joins the shards")
+	shards := fs.Int("shards", 0, "number of shards N of a Kubernetes Indexed Job (its completions; default $ONEBIT_SHARDS)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *scale != "small" && *scale != "paper" {
-		return usagef("flag -scale: %q, want small or paper", *scale)
-	}
-	if *out == "" {
-		return usagef("flag -out: empty directory name")
-	}
-	run := map[string]bool{}
-	for _, e := range strings.Split(*only, ",") {
-		if !slices.Contains(experimentNames, e) {
-			return usagef("flag -only: unknown experiment %q, want some of %s", e, strings.Join(experimentNames, ", "))
-		}
-		run[e] = true
-	}
-	root := *out
-	if *scale == "paper" {
-		root = filepath.Join(*out, "paper")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var log io.Writer = stderr
-	if *quiet {
-		log = nil
-	}
-	if run["sparsity"] {
-		c := experiment.SparsityDefaults()
-		if *scale == "paper" {
-			c = experiment.SparsityPaper()
-		}
-		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "sparsity"), log
-		fmt.Fprintf(stderr, "sparsity: linear decoder on BG(p), d = %d, %d points\n", c.Dim, len(c.Ps)*len(c.Rates))
-		pts, err := experiment.RunSparsity(ctx, c)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteSparsity(c, pts); err != nil {
-			return err
-		}
-	}
-	if run["decoders"] {
-		c := experiment.DecodersDefaults()
-		if *scale == "paper" {
-			c = experiment.DecodersPaper()
-		}
-		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "decoders"), log
-		fmt.Fprintf(stderr, "decoders: linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points\n", c.Dim, len(c.Priors)*len(c.Rates))
-		pts, err := experiment.RunDecoders(ctx, c)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteDecoders(c, pts); err != nil {
-			return err
-		}
-	}
-	if run["learned"] {
-		c := experiment.LearnedDefaults()
-		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "learned"), log
-		if *scale == "paper" {
-			c.Dim, c.TestSignals, c.Steps, c.Layers = 1000, 2048, 300, []int{2, 5, 10}
-		}
-		fmt.Fprintf(stderr, "learned: spline denoiser and unrolled VAMP against the fixed decoders, %s, d = %d, %d rates\n", c.Prior, c.Dim, len(c.Rates))
-		pts, err := experiment.RunLearned(ctx, c)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteLearned(c, pts); err != nil {
-			return err
-		}
-	}
-	if run["encoders"] {
-		c := experiment.EncodersDefaults()
-		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "encoders"), log
-		if *scale == "paper" {
-			c.Dims, c.TestSignals = []int{200, 400, 800}, 4000
-		}
-		fmt.Fprintf(stderr, "encoders: Haar vs trained encoders under linear and denoising decoders, %s, r = %g, d in %v\n", c.Prior, c.Rate, c.Dims)
-		rows, err := experiment.RunEncoders(ctx, c)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteEncoders(c, rows); err != nil {
-			return err
-		}
-	}
-	if run["layers"] {
-		c := experiment.LayersDefaults()
-		c.Seed, c.OutDir, c.Log = *seed, filepath.Join(root, "layers"), log
-		if *scale == "paper" {
-			c.Signals = 256
-		}
-		fmt.Fprintf(stderr, "layers: per-layer MSE of VAMP and GAMP against state evolution, d = %d, %d cases\n", c.Dim, len(c.Cases))
-		rs, err := experiment.RunLayers(ctx, c)
-		if err != nil {
-			return err
-		}
-		if err := experiment.WriteLayers(c, rs); err != nil {
-			return err
-		}
-	}
-	if err := experiment.AssembleReport(root); err != nil {
+	o, err := runOptions(*scale, *out, *only, *seed, *workers, *quiet, stderr)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(root, "REPORT.md"))
+	if o.Shard, err = shardOption(*shard, *shards); err != nil {
+		return err
+	}
+	// Units run in parallel, one per worker; each GEMM then runs on one
+	// thread (the two vCPUs here share one core's FMA units). This is the
+	// process's setting, owned by the command, not by any experiment.
+	kernel.SetThreads(1)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := experiment.Reproduce(ctx, o); err != nil {
+		return err
+	}
+	if o.Shard.Count > 0 {
+		fmt.Fprintf(stdout, "shard %v done under %s; run onebit merge when every shard is done\n", o.Shard, o.Root())
+		return nil
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.Root(), "REPORT.md"))
 	return nil
+}
+
+// runOptions builds the options shared by reproduce and merge from their flags.
+func runOptions(scale, out, only string, seed uint64, workers int, quiet bool, stderr io.Writer) (experiment.ReproduceOptions, error) {
+	o := experiment.ReproduceOptions{Out: out, Seed: seed, Only: strings.Split(only, ","), Banner: stderr, Workers: workers}
+	var err error
+	if o.Scale, err = experiment.ParseScale(scale); err != nil {
+		return o, usagef("flag --scale: %v", err)
+	}
+	if out == "" {
+		return o, usagef("flag --out: empty directory name")
+	}
+	if err := experiment.CheckNames(o.Only); err != nil {
+		return o, usagef("flag --only: %v", err)
+	}
+	if workers < 1 {
+		return o, usagef("flag --workers: %d, want >= 1", workers)
+	}
+	if !quiet {
+		o.Log = stderr
+	}
+	return o, nil
+}
+
+// shardOption reads --shard, or the scheduler's variables when it is empty.
+func shardOption(flagValue string, count int) (experiment.Shard, error) {
+	if flagValue != "" {
+		s, err := experiment.ParseShard(flagValue)
+		if err != nil {
+			return s, usagef("flag --shard: %v", err)
+		}
+		return s, nil
+	}
+	if count == 0 {
+		if v := os.Getenv("ONEBIT_SHARDS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return experiment.Shard{}, usagef("ONEBIT_SHARDS=%q: want a positive integer", v)
+			}
+			count = n
+		}
+	}
+	if count < 0 {
+		return experiment.Shard{}, usagef("flag --shards: %d, want >= 1", count)
+	}
+	s, _, err := experiment.ShardFromEnv(os.Getenv, count)
+	if err != nil {
+		return s, usagef("%v", err)
+	}
+	return s, nil
 }

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/seed05b1c944/onebit/core/prior"
+	"github.com/seed05b1c944/onebit/experiment"
 	"github.com/seed05b1c944/onebit/theory"
 )
 
@@ -52,127 +52,161 @@ type theoryResult struct {
 	InformedFixedPoint *float64  `json:"informed_fixed_point,omitempty"`
 }
 
+// theoryFlags are the flags shared by the theory subcommands.
+type theoryFlags struct {
+	p       prior.Prior
+	rate    float64
+	enc     theory.Encoder
+	iters   int
+	damping float64
+	json    bool
+}
+
+// theoryPredictions maps each subcommand to the function that fills its result.
+var theoryPredictions = map[string]func(f theoryFlags, res *theoryResult) error{
+	"gauss": theoryGauss, "denoiser": theoryDenoiser, "phase": theoryPhase, "se": theorySE,
+}
+
 func runTheory(args []string, stdout, stderr io.Writer) error {
 	const subs = "gauss, denoiser, phase or se"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintf(stdout, "usage: onebit theory %s [flags]; onebit theory <prediction> -h lists the flags\n", strings.ReplaceAll(subs, " or ", "|"))
+		return nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return usagef("want a prediction: %s", subs)
 	}
 	sub := args[0]
-	if !slices.Contains([]string{"gauss", "denoiser", "phase", "se"}, sub) {
+	predict, ok := theoryPredictions[sub]
+	if !ok {
 		return usagef("unknown prediction %q, want %s", sub, subs)
 	}
-	fs := newFlagSet("theory "+sub, stderr)
-	priorName := fs.String("prior", "gaussian", "prior: gaussian, bg:P or sr:P")
-	rate := fs.Float64("rate", math.NaN(), "rate r = n/d (phase: 1)")
-	encName := fs.String("encoder", "haar", "encoder ensemble: haar (row-orthogonal, r <= 1) or gaussian (i.i.d.)")
-	iters := fs.Int("iters", 0, "se: trajectory length (0: until the fixed point)")
-	damping := fs.Float64("damping", 0, "se: damping in [0, 1)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args[1:]); err != nil {
-		return err
-	}
-	p, err := prior.Parse(*priorName)
-	if err != nil {
-		return usagef("--prior: %v", err)
-	}
-	enc, err := theory.ParseEncoder(*encName)
-	if err != nil {
-		return usagef("--encoder %q: want haar or gaussian", *encName)
-	}
-	if *iters < 0 || *iters > maxIters {
-		return usagef("--iters %d: want 0 <= T <= %d", *iters, maxIters)
-	}
-	if !(*damping >= 0 && *damping < 1) {
-		return usagef("--damping %v: want a value in [0, 1)", *damping)
-	}
-	if sub == "phase" && math.IsNaN(*rate) {
-		*rate = 1
-	}
-	rateSet := false
-	fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
-	if math.IsNaN(*rate) && !rateSet {
-		return usagef("--rate is required")
-	}
-	if !(*rate > 0) || math.IsInf(*rate, 0) {
-		return usagef("--rate %v: want a finite r > 0", *rate)
-	}
-	r := *rate
-	res := theoryResult{Prediction: sub, Prior: p.Name(), Rate: r}
-	switch sub {
-	case "gauss":
-		res.Value, err = theory.GaussEquivalentLoss(r)
-		res.Section = "THEORY.md 1"
-		res.Formula = "1 - 2r/pi (r <= 1); (pi-2)/(pi-2+2r) (r > 1)"
-		if theory.IsConjecture(r) {
-			res.Conjecture = true
-			res.Note = "r > 1: the tight-frame value; that it is optimal is a conjecture checked numerically, not a theorem"
-		}
-	case "denoiser":
-		if enc == theory.Haar && r > 1 {
-			return usagef("--rate %v: the haar encoder needs r <= 1 (use --encoder gaussian)", r)
-		}
-		res.Encoder = enc.String()
-		var snr float64
-		if enc == theory.Haar {
-			snr, _ = theory.ShallowSNR(r)
-			res.Formula = "mmse_P(2r/(pi - 2r))"
-		} else {
-			snr, _ = theory.IIDShallowSNR(r)
-			res.Formula = "mmse_P(2r/pi)"
-		}
-		res.SNR = &snr
-		res.Section = "THEORY.md 5"
-		res.Value, err = theory.DenoiserLoss(p, r, enc)
-	case "phase":
-		if r != 1 {
-			return usagef("--rate %v: the identity-versus-rotation comparison is at r = 1", r)
-		}
-		ph := theory.PhaseR1(p)
-		res.IdentitySymmetric, res.IdentityPlusOne, res.Rotation = &ph.IdentitySymmetric, &ph.IdentityPlusOne, &ph.Rotation
-		res.Value, res.Winner = ph.Rotation, "rotation"
-		if ph.IdentityPlusOne < ph.Rotation {
-			res.Value, res.Winner = ph.IdentityPlusOne, "identity"
-		}
-		res.Section = "THEORY.md 4.1"
-		res.Formula = "identity: 1 - E|x|^2 (symmetric decoder or fair ties), 1 - E|x|^2/(1-q^2) (sign(0)=+1, affine); rotation: 1 - 2/pi"
-		res.Note = "value: the better structure with sign(0) = +1 and the best affine decoder"
-		if strings.HasPrefix(p.Name(), "sr:") {
-			res.Critical = map[string]float64{
-				"symmetric":       theory.CriticalSR(theory.FairCoin, theory.Symmetric),
-				"plus_one_affine": theory.CriticalSR(theory.PlusOne, theory.Affine),
-			}
-		}
-	case "se":
-		if enc == theory.Haar && r > 1 {
-			return usagef("--rate %v: VAMP needs a row-orthogonal (haar) encoder with r <= 1 (use --encoder gaussian)", r)
-		}
-		res.Encoder = enc.String()
-		res.Algorithm = map[theory.Encoder]string{theory.Haar: "vamp", theory.IIDGaussian: "gamp"}[enc]
-		var se theory.SEResult
-		se, err = theory.StateEvolution(p, r, enc, theory.SEOptions{Iters: *iters, Damping: *damping})
-		res.Value, res.Trajectory, res.Iterations = se.FixedPoint, se.Trajectory, se.Iterations
-		res.FixedPoint, res.InformedFixedPoint = &se.FixedPoint, &se.Informed
-		res.Section = "THEORY.md 7, 8"
-		res.Formula = map[theory.Encoder]string{
-			theory.Haar:        "gw = 1/mmse(gx) - gx, gx' = gw r I(sqrt(gw-1))/(1 - r I(sqrt(gw-1))), MSE = mmse(gx)",
-			theory.IIDGaussian: "mhat = (r/V) I(sqrt((1-V)/V)), V' = mmse(mhat)",
-		}[enc]
-		if se.HasSecondFixedPoint() {
-			res.Note = fmt.Sprintf("two fixed points: %.10g from the uninformed start (what the algorithm reaches), %.10g from the informed start", se.FixedPoint, se.Informed)
-		}
-	default:
-		return usagef("unknown prediction %q: want %s", sub, subs)
-	}
+	f, err := parseTheoryFlags(sub, args[1:], stderr)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	res := theoryResult{Prediction: sub, Prior: f.p.Name(), Rate: f.rate}
+	if err := predict(f, &res); err != nil {
+		return err
+	}
+	if f.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(res)
 	}
 	return printTheory(stdout, res)
+}
+
+func parseTheoryFlags(sub string, args []string, stderr io.Writer) (theoryFlags, error) {
+	var f theoryFlags
+	fs := newFlagSet("theory "+sub, stderr)
+	priorName := fs.String("prior", "gaussian", "prior: gaussian, bg:P or sr:P")
+	fs.Float64Var(&f.rate, "rate", math.NaN(), "rate r = n/d (phase: 1)")
+	encName := fs.String("encoder", "haar", "encoder ensemble: haar (row-orthogonal, r <= 1) or gaussian (i.i.d.)")
+	fs.IntVar(&f.iters, "iters", 0, "se: trajectory length (0: until the fixed point)")
+	fs.Float64Var(&f.damping, "damping", 0, "se: damping in [0, 1)")
+	fs.BoolVar(&f.json, "json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return f, err
+	}
+	var err error
+	if f.p, err = prior.Parse(*priorName); err != nil {
+		return f, usagef("flag --prior: %v", err)
+	}
+	if f.enc, err = theory.ParseEncoder(*encName); err != nil {
+		return f, usagef("flag --encoder: %q, want haar or gaussian", *encName)
+	}
+	if f.iters < 0 || f.iters > experiment.MaxIters {
+		return f, usagef("flag --iters: %d, want 0 <= T <= %d", f.iters, experiment.MaxIters)
+	}
+	if !(f.damping >= 0 && f.damping < 1) {
+		return f, usagef("flag --damping: %v, want a value in [0, 1)", f.damping)
+	}
+	if sub == "phase" && math.IsNaN(f.rate) {
+		f.rate = 1
+	}
+	rateSet := false
+	fs.Visit(func(fl *flag.Flag) { rateSet = rateSet || fl.Name == "rate" })
+	if math.IsNaN(f.rate) && !rateSet {
+		return f, usagef("flag --rate: required")
+	}
+	if !(f.rate > 0) || math.IsInf(f.rate, 0) {
+		return f, usagef("flag --rate: %v, want a finite r > 0", f.rate)
+	}
+	return f, nil
+}
+
+func theoryGauss(f theoryFlags, res *theoryResult) (err error) {
+	res.Value, err = theory.GaussEquivalentLoss(f.rate)
+	res.Section = "docs/THEORY.md 1"
+	res.Formula = "1 - 2r/pi (r <= 1); (pi-2)/(pi-2+2r) (r > 1)"
+	if theory.IsConjecture(f.rate) {
+		res.Conjecture = true
+		res.Note = "r > 1: the tight-frame value; that it is optimal is a conjecture checked numerically, not a theorem"
+	}
+	return err
+}
+
+func theoryDenoiser(f theoryFlags, res *theoryResult) (err error) {
+	if f.enc == theory.Haar && f.rate > 1 {
+		return usagef("flag --rate: %v, the haar encoder needs r <= 1 (use --encoder gaussian)", f.rate)
+	}
+	res.Encoder = f.enc.String()
+	snr, err := theory.ShallowEncoderSNR(f.enc, f.rate)
+	if err != nil {
+		return err
+	}
+	res.Formula = map[theory.Encoder]string{theory.Haar: "mmse_P(2r/(pi - 2r))", theory.IIDGaussian: "mmse_P(2r/pi)"}[f.enc]
+	res.SNR = &snr
+	res.Section = "docs/THEORY.md 5"
+	res.Value, err = theory.DenoiserLoss(f.p, f.rate, f.enc)
+	return err
+}
+
+func theoryPhase(f theoryFlags, res *theoryResult) error {
+	if f.rate != 1 {
+		return usagef("flag --rate: %v, the identity-versus-rotation comparison is at r = 1", f.rate)
+	}
+	ph := theory.PhaseR1(f.p)
+	res.IdentitySymmetric, res.IdentityPlusOne, res.Rotation = &ph.IdentitySymmetric, &ph.IdentityPlusOne, &ph.Rotation
+	res.Value, res.Winner = ph.Rotation, "rotation"
+	if ph.IdentityPlusOne < ph.Rotation {
+		res.Value, res.Winner = ph.IdentityPlusOne, "identity"
+	}
+	res.Section = "docs/THEORY.md 4.1"
+	res.Formula = "identity: 1 - (E|x|)^2 (symmetric decoder or fair ties), 1 - (E|x|)^2/(1-q^2) (sign(0)=+1, affine); rotation: 1 - 2/pi"
+	res.Note = "value: the better structure with sign(0) = +1 and the best affine decoder"
+	if _, sr := f.p.(prior.SparseRademacher); sr {
+		res.Critical = map[string]float64{
+			"symmetric":       theory.CriticalSR(theory.FairCoin, theory.Symmetric),
+			"plus_one_affine": theory.CriticalSR(theory.PlusOne, theory.Affine),
+		}
+	}
+	return nil
+}
+
+func theorySE(f theoryFlags, res *theoryResult) error {
+	if f.enc == theory.Haar && f.rate > 1 {
+		return usagef("flag --rate: %v, VAMP needs a row-orthogonal (haar) encoder with r <= 1 (use --encoder gaussian)", f.rate)
+	}
+	res.Encoder = f.enc.String()
+	res.Algorithm = map[theory.Encoder]string{theory.Haar: "vamp", theory.IIDGaussian: "gamp"}[f.enc]
+	se, err := theory.StateEvolution(f.p, f.rate, f.enc, theory.SEOptions{Iters: f.iters, Damping: f.damping})
+	if err != nil {
+		return err
+	}
+	res.Value, res.Trajectory, res.Iterations = se.FixedPoint, se.Trajectory, se.Iterations
+	res.FixedPoint, res.InformedFixedPoint = &se.FixedPoint, &se.Informed
+	res.Section = "docs/THEORY.md 7, 8"
+	res.Formula = map[theory.Encoder]string{
+		theory.Haar:        "gw = 1/mmse(gx) - gx, gx' = gw r I(sqrt(gw-1))/(1 - r I(sqrt(gw-1))), MSE = mmse(gx)",
+		theory.IIDGaussian: "mhat = (r/V) I(sqrt((1-V)/V)), V' = mmse(mhat)",
+	}[f.enc]
+	if se.HasSecondFixedPoint() {
+		res.Note = fmt.Sprintf("two fixed points: %.10g from the uninformed start (what the algorithm reaches), %.10g from the informed start", se.FixedPoint, se.Informed)
+	}
+	return nil
 }
 
 func printTheory(w io.Writer, res theoryResult) error {

@@ -14,10 +14,12 @@ import (
 // whose averaged posterior variance falls below FreezeBelow is frozen (its
 // estimate is kept and no longer updated). Without them VAMP's messages
 // degenerate once the posterior variance underflows (MSE 0.002 -> 0.7 at
-// r = 1); no non-degenerate case is affected.
+// r = 1); no non-degenerate case is affected. VAMP's extrinsic precision
+// gamma_w is kept at or above GammaWFloor (finite-d rounding).
 const (
 	VarianceFloor = 1e-6
 	FreezeBelow   = 1e-5
+	GammaWFloor   = 1e-11
 )
 
 // Result is the output of a decoder run on S signals.
@@ -196,7 +198,7 @@ func record(res *Result, truth *mat.Dense[float64], t int) error {
 // (the last line is r_x' + B^T (r_w' - p) with the extrinsic
 // r_w' = (what/v_w - gamma_w p)/gamma_x; the unobserved coordinates have
 // r_w' = p). The MSE after iteration t is that of eta_P(r_x; 1/gamma_x).
-// v_x is floored at VarianceFloor and gamma_w at 1e-11 (finite-d rounding).
+// v_x is floored at VarianceFloor and gamma_w at GammaWFloor.
 func VAMP(b, y *mat.Dense[float64], c prior.Channel, iters int, truth *mat.Dense[float64]) (*Result, error) {
 	if err := checkArgs(b, y, truth, c, iters); err != nil {
 		return nil, err
@@ -221,7 +223,7 @@ func VAMP(b, y *mat.Dense[float64], c prior.Channel, iters int, truth *mat.Dense
 			if res.Frozen[s] > 0 {
 				continue
 			}
-			gw[s] = max(1/vx[s]-gx[s], 1e-11)
+			gw[s] = max(1/vx[s]-gx[s], GammaWFloor)
 			rs, xs := rx.Row(s), xhat.Row(s)
 			for i := range rs {
 				rs[i] = (xs[i]/vx[s] - gx[s]*rs[i]) / gw[s]

@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	b, _ := GaussianRows(rng, 20, 10)
 	x := mat.New[float64](2, 10)
-	y, _ := Encode(b, x)
+	y := codes(b, x)
 	for _, v := range y.Data {
 		if v != 1 {
 			t.Fatalf("sign(0) = %v, want +1", v)
@@ -83,9 +83,6 @@ func TestBadInput(t *testing.T) {
 	if _, err := GAMP(b, y, p, 2, mat.New[float64](3, 10)); err == nil {
 		t.Error("truth of the wrong shape accepted")
 	}
-	if _, err := Encode(b, mat.New[float64](2, 11)); err == nil {
-		t.Error("signal of the wrong length accepted")
-	}
 }
 
 func BenchmarkVAMPIteration(b *testing.B) {
@@ -95,7 +92,7 @@ func BenchmarkVAMPIteration(b *testing.B) {
 	p := prior.BernoulliGaussian{P: 0.1}
 	x := mat.New[float64](S, d)
 	prior.Fill(p, rng, x.Data)
-	y, _ := Encode(enc, x)
+	y := codes(enc, x)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := VAMP(enc, y, p, 1, nil); err != nil {
@@ -103,4 +100,24 @@ func BenchmarkVAMPIteration(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(S)*float64(b.N)/b.Elapsed().Seconds(), "signal-iters/s")
+}
+
+// codes is sign(X B^T) with sign(0) = +1, written out here because the
+// encoder's own implementation (model.Encode) lives in a package that
+// imports this one.
+func codes(b, x *mat.Dense[float64]) *mat.Dense[float64] {
+	y := mat.New[float64](x.Rows, b.Rows)
+	for s := range x.Rows {
+		for i := range b.Rows {
+			var z float64
+			for j, v := range b.Row(i) {
+				z += v * x.At(s, j)
+			}
+			y.Set(s, i, 1)
+			if z < 0 {
+				y.Set(s, i, -1)
+			}
+		}
+	}
+	return y
 }

@@ -1,14 +1,3 @@
-// Package amp implements message-passing decoders for 1-bit codes
-// s = sign(Bx) with fixed (not learned) Bayes-optimal denoisers: GAMP for an
-// i.i.d. Gaussian encoder and VAMP (EP) for a row-orthogonal encoder
-// (THEORY.md 7). They run on an actual matrix B and actual codes and record
-// the per-iteration MSE, which the props tests hold to the state evolution
-// of package theory. This package never imports theory: the algorithm and
-// its prediction are computed independently.
-//
-// Signals are the rows of an S x d matrix (codes: S x n), so every matrix
-// product is one GEMM over the batch; each signal keeps its own scalar
-// variances.
 package amp
 
 import (
@@ -18,7 +7,6 @@ import (
 
 	gmat "gonum.org/v1/gonum/mat"
 
-	"github.com/seed05b1c944/onebit/core/kernel"
 	"github.com/seed05b1c944/onebit/core/mat"
 )
 
@@ -68,25 +56,4 @@ func GaussianRows(rng *rand.Rand, n, d int) (*mat.Dense[float64], error) {
 		b.Data[i] = s * rng.NormFloat64()
 	}
 	return b, nil
-}
-
-// Encode returns the codes Y = sign(X B^T) (S x n) of the signals in the rows
-// of X (S x d), with sign(0) := +1 (THEORY.md 1).
-func Encode(b, x *mat.Dense[float64]) (*mat.Dense[float64], error) {
-	if x.Cols != b.Cols {
-		return nil, fmt.Errorf("amp: signals of length %d for an encoder with %d columns", x.Cols, b.Cols)
-	}
-	y := mat.New[float64](x.Rows, b.Rows)
-	mat.Mul(y, 1, x, kernel.NoTrans, b, kernel.Trans, 0)
-	for i := range y.Rows {
-		row := y.Row(i)
-		for j, v := range row {
-			if v >= 0 {
-				row[j] = 1
-			} else {
-				row[j] = -1
-			}
-		}
-	}
-	return y, nil
 }

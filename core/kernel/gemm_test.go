@@ -15,7 +15,7 @@ import (
 )
 
 // long reports whether the thorough sizes were requested (ONEBIT_LONG=1).
-func long() bool { return os.Getenv("ONEBIT_LONG") != "" }
+func long() bool { return os.Getenv("ONEBIT_LONG") == "1" }
 
 // forEachTier runs f once per kernel tier this process can execute (all of
 // them on an AVX-512 machine unless GODEBUG or the purego tag removed some),

@@ -320,12 +320,3 @@ func SignalLosses(x, xhat *mat.Dense[float64], loss []float64) Estimate {
 	}
 	return ControlVariate(loss[:x.Rows], c, 1)
 }
-
-// Encode sets codes (N x n) to sign(X B^T) for the signals X (N x d) and the
-// encoder b (n x d), with sign(0) := +1. It allocates nothing.
-func Encode(codes, b, x *mat.Dense[float64]) {
-	mat.Mul(codes, 1, x, kernel.NoTrans, b, kernel.Trans, 0)
-	for i := range codes.Rows {
-		kernel.Sign(codes.Row(i), codes.Row(i))
-	}
-}

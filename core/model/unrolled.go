@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"github.com/seed05b1c944/onebit/core/amp"
 	"math"
 
 	"github.com/seed05b1c944/onebit/core/kernel"
@@ -23,13 +24,9 @@ const (
 	ParamsPerLayer
 )
 
-// Guards of the fixed algorithm (as in core/amp, THEORY.md 8.1): the
-// averaged posterior variance is floored, and gamma_w is kept positive.
-// Where a guard is active its derivative is 0.
-const (
-	varianceFloor = 1e-6
-	gammaWFloor   = 1e-11
-)
+// The guards of the fixed algorithm are core/amp's (THEORY.md 8.1): the
+// averaged posterior variance is floored at amp.VarianceFloor and gamma_w at
+// amp.GammaWFloor. Where a guard is active its derivative is 0.
 
 // Central-difference steps for the derivatives the channel does not give in
 // closed form: d eta/d tau and d Var/d tau with relative step tauStep, and
@@ -219,8 +216,8 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 				sc.vxIn[s], sc.gxIn[s] = ws.sc[t-1].vxOut[s], ws.sc[t-1].gxp[s]/math.Exp(u.Theta[(t-1)*ParamsPerLayer+ParamTau])
 			}
 			gw := 1/sc.vxIn[s] - sc.gxIn[s]
-			sc.fw[s] = gw > gammaWFloor
-			sc.gw[s] = max(gw, gammaWFloor)
+			sc.fw[s] = gw > amp.GammaWFloor
+			sc.gw[s] = max(gw, amp.GammaWFloor)
 		}
 		if t == 0 {
 			clear(r.Data)
@@ -288,8 +285,8 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 				}
 			}
 			vx := sumVar / fd
-			sc.fv[s] = vx > varianceFloor
-			sc.vxOut[s] = max(vx, varianceFloor)
+			sc.fv[s] = vx > amp.VarianceFloor
+			sc.vxOut[s] = max(vx, amp.VarianceFloor)
 			if math.IsNaN(vx) {
 				return fmt.Errorf("model: unrolled VAMP produced a non-finite estimate at layer %d, signal %d", t+1, s)
 			}

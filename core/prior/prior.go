@@ -1,8 +1,3 @@
-// Package prior defines the i.i.d. coordinate distributions P of the data
-// x in R^d that onebit compresses, with their sampling and moments.
-//
-// Every prior is normalised so that E x = 0 and E x^2 = 1 (THEORY.md 1).
-// The sign convention used throughout onebit is sign(0) := +1.
 package prior
 
 import (
@@ -127,3 +122,39 @@ func Fill[T float32 | float64](p Prior, rng *rand.Rand, dst []T) {
 		dst[i] = T(p.Sample(rng))
 	}
 }
+
+// Value carries a parsed Prior through configuration files: it marshals as
+// the prior's name and unmarshals through Parse, so a config holds a prior
+// value, not a string to be parsed again.
+type Value struct{ Prior }
+
+// MarshalText writes the prior's name.
+func (v Value) MarshalText() ([]byte, error) {
+	if v.Prior == nil {
+		return nil, fmt.Errorf("prior: marshalling an empty prior value")
+	}
+	return []byte(v.Name()), nil
+}
+
+// UnmarshalText parses a prior name.
+func (v *Value) UnmarshalText(b []byte) error {
+	p, err := Parse(string(b))
+	if err != nil {
+		return err
+	}
+	v.Prior = p
+	return nil
+}
+
+// MustParse is Parse for spellings fixed in the source (defaults, tests);
+// it panics on an error, which is a programming error there.
+func MustParse(s string) Value {
+	p, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return Value{p}
+}
+
+// String is the prior's name.
+func (v Value) String() string { return v.Name() }

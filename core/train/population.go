@@ -10,6 +10,8 @@
 //     surrogate for sign, for any prior.
 //
 // Both stop with an error naming the step if the loss becomes NaN or infinite.
+//
+// Citations "THEORY.md <section>" refer to docs/THEORY.md at the repository root.
 package train
 
 import (

@@ -120,7 +120,7 @@ func (run *SGDRun) Step(step int) (float64, error) {
 	}
 	loss /= float64(N * d)
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (lower --lr)", loss, step)
+		return loss, fmt.Errorf("train: SGD loss is %v at step %d; training diverged (a smaller learning rate may help)", loss, step)
 	}
 	mat.Mul(run.ga, scale, e, kernel.Trans, s, kernel.NoTrans, 0)
 	mat.Mul(dz, scale, e, kernel.NoTrans, m.A, kernel.NoTrans, 0)

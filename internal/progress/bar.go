@@ -1,4 +1,3 @@
-// Package progress draws a one-line progress bar on a terminal stream.
 package progress
 
 import (
@@ -63,6 +62,18 @@ func (b *Bar) Finish() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.done = b.total
+	b.draw()
+	if b.tty {
+		fmt.Fprintln(b.w)
+	}
+}
+
+// Stop draws the bar where it stands, with why in place of the label,
+// and ends the line: an interrupted or failed run never shows 100%.
+func (b *Bar) Stop(why string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.label = why
 	b.draw()
 	if b.tty {
 		fmt.Fprintln(b.w)
