@@ -49,6 +49,7 @@ var registry = []Experiment{
 	learnedExperiment,
 	encodersExperiment,
 	layersExperiment,
+	imagesExperiment,
 }
 
 // Experiments returns the registry (a copy), in report order.
