@@ -308,7 +308,7 @@ func checkRealData(t *testing.T, src Source, want realWant) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mc, se, err := prior.DataMSE(p, ztr.Data, 1/math.Sqrt(st.PooledVar), snr, 200, 8, rng)
+			mc, se, err := prior.DataMSE(p, ztr.Data, 1/math.Sqrt(st.PooledVar), snr, 150, 8, rng)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -157,29 +157,6 @@ func ratioLoss(losses, q []float64) (loss, se float64) {
 	return loss, math.Sqrt(v/(n-1)/n) / (sq / n)
 }
 
-// HaarLinearExact is the exact expected loss of the linear decoder
-// sqrt(2/pi) B^T sign(Bx) over a Haar encoder (n unit orthogonal rows in
-// R^d) for signals of energies q_s = ||x_s||^2/d, normalised by their mean:
-// each row is uniform on the sphere, so E|b.x| = ||x|| a_d with
-// a_d = Gamma(d/2)/(sqrt(pi) Gamma((d+1)/2)), and
-//
-//	(1/d) E||x - c B^T s||^2 = q - 2 c r sqrt(d) a_d sqrt(q) + c^2 r,  c = sqrt(2/pi).
-//
-// It tends to 1 - 2r/pi when q concentrates at 1 and d -> infinity; on
-// images the per-image energy varies, which raises it (data.Stats).
-func HaarLinearExact(q []float64, r float64, d int) float64 {
-	ad := math.Exp(lgamma(float64(d)/2)-lgamma(float64(d+1)/2)) / math.Sqrt(math.Pi)
-	c := math.Sqrt(2 / math.Pi)
-	var l, sq float64
-	for _, v := range q {
-		l += v - 2*c*r*math.Sqrt(float64(d))*ad*math.Sqrt(v) + c*c*r
-		sq += v
-	}
-	return l / sq
-}
-
-func lgamma(x float64) float64 { v, _ := math.Lgamma(x); return v }
-
 // imageDecoded is one decoder's measurement at one rate.
 type imageDecoded struct {
 	Decoder string   `json:"decoder"`

@@ -82,7 +82,7 @@ type ImagesPoint struct {
 	Bits     int            `json:"bits"`
 	Decoders []imageDecoded `json:"decoders"`
 	// HaarExact is the linear decoder's exact expected loss over Haar
-	// encoders given the test images' energies (HaarLinearExact).
+	// encoders given the test images' energies (theory.HaarLinearLossEnergies).
 	HaarExact float64 `json:"haar_exact"`
 	// PairedGain is the denoiser's loss minus the linear decoder's on the
 	// same images (mean and se of the paired difference).
@@ -145,8 +145,12 @@ func imagesPoint(ctx context.Context, c ImagesConfig, src data.Source, dom data.
 	if err != nil {
 		return ImagesPoint{}, err
 	}
+	exact, err := theory.HaarLinearLossEnergies(q, float64(bits)/float64(d), d)
+	if err != nil {
+		return ImagesPoint{}, err
+	}
 	p := ImagesPoint{Source: src.String(), Domain: dom.String(), Rate: float64(bits) / float64(d), Dim: d, Bits: bits, Decoders: decs,
-		HaarExact: HaarLinearExact(q, float64(bits)/float64(d), d), PairedGain: pairedRatio(decs[1].Losses, decs[0].Losses, q),
+		HaarExact: exact, PairedGain: pairedRatio(decs[1].Losses, decs[0].Losses, q),
 		Kurtosis: set.stats.PooledKurt, NearZero: set.stats.FracNear0, EnergyVar: set.tst.EnergyVar, Kept: set.tf.VarianceKept}
 	if grid > 0 {
 		for i := range min(grid, set.test.N) {
@@ -289,7 +293,7 @@ func imagesReport(c ImagesConfig, ps []ImagesPoint) string {
 	fmt.Fprintf(&b, "Haar encoder, decoders with the data's own prior (the empirical marginal of the whitened training coordinates, `prior.Empirical`); "+
 		"%d training images fit the whitening and the prior, the loss ||x - x_hat||^2/||x||^2 is measured on %d test images (± 1 se). "+
 		"Predictions: linear 1 - 2r/pi, denoiser mmse_P(2r/(pi - 2r)), unrolled VAMP state evolution after %d iterations; "+
-		"`haar exact` is the linear decoder's exact mean over Haar encoders given the test images' energies (finite d and the images' varying energy; `HaarLinearExact`).\n\n", c.Train, c.Test, c.Layers)
+		"`haar exact` is the linear decoder's exact mean over Haar encoders given the test images' energies (finite d and the images' varying energy; `theory.HaarLinearLossEnergies`).\n\n", c.Train, c.Test, c.Layers)
 	for _, s := range c.Sources {
 		src, err := data.ParseSource(s)
 		if err != nil {
