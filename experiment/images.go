@@ -79,14 +79,13 @@ func (s ImageSpec) Validate() error {
 // transform, the prior and the training statistics. Preparing costs seconds
 // (the covariance's eigendecomposition), so it is memoised per process.
 type imageSet struct {
-	src         data.Source
-	dom         data.Domain
-	xtr, xte    *mat.Dense[float64]
-	test        *data.Images
-	tf          *data.Transform
-	prior       *prior.Empirical
-	stats, tst  data.Stats
-	energyTrain float64
+	src        data.Source
+	dom        data.Domain
+	xtr, xte   *mat.Dense[float64]
+	test       *data.Images
+	tf         *data.Transform
+	prior      *prior.Empirical
+	stats, tst data.Stats
 }
 
 var (
