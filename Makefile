@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
+.PHONY: test-slurm race fuzz test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
 
 build:
 	$(GO) build ./...
@@ -32,9 +32,24 @@ test-kernel-tiers:
 	GODEBUG=cpu.avx512f=off,cpu.avx2=off $(GO) test -count=1 ./core/kernel
 	$(GO) test -count=1 -tags purego ./core/kernel
 
-## ci: what .ci/run executes: the tests, then the benchmark gate against the previous commit
-ci: test
+## ci: what .ci/run executes: the tests, the race detector on the concurrent code, short fuzz runs,
+## then the benchmark gate against the previous commit
+ci: test race fuzz
 	bench/compare.sh --ci HEAD~1
+
+## race: the race detector on the packages that run goroutines (experiment units, shards, GEMM workers)
+race:
+	$(GO) test -race -count=1 ./experiment ./internal/progress
+	$(GO) test -race -count=1 -run 'Shard|Killed' ./cmd/onebit
+	$(GO) test -race -count=1 -run 'TestGemmThreadIndependent|TestGemmBlockBoundaries' ./core/kernel
+
+## fuzz: each fuzz target for FUZZTIME (seed corpora in testdata/fuzz and in the targets)
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/prior
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./bench/gate
+	$(GO) test -run '^$$' -fuzz '^FuzzCacheLoad$$' -fuzztime $(FUZZTIME) ./experiment
+	$(GO) test -run '^$$' -fuzz '^FuzzTrainFlags$$' -fuzztime $(FUZZTIME) ./cmd/onebit
 
 ## bench-compare: interleaved benchmarks of BASE vs the working tree, with an A/A noise floor, gated
 bench-compare:
@@ -48,3 +63,8 @@ bench-record:
 ## reproduce: run the experiments on the small built-in defaults, write results/
 reproduce:
 	$(GO) run ./cmd/onebit reproduce
+
+## test-slurm: set up a single-node Slurm cluster here (slurm-wlm, munge; needs root) and run the job-array test
+test-slurm:
+	deploy/slurm/local-cluster.sh
+	ONEBIT_SLURM=1 $(GO) test -count=1 -run TestSlurmJobArray -v ./cmd/onebit

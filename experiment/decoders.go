@@ -60,7 +60,7 @@ var decodersExperiment = define(parts[DecodersConfig, DecodersPoint, []DecodersP
 	banner: func(c DecodersConfig) string {
 		return fmt.Sprintf("linear, denoiser and VAMP decoders, Haar encoder, d = %d, %d points", c.Dim, len(c.Priors)*len(c.Rates))
 	},
-	units: decodersUnits, assemble: same[DecodersConfig, DecodersPoint], write: WriteDecoders,
+	units: decodersUnits, assemble: same[DecodersConfig, DecodersPoint], write: WriteDecoders, claims: decodersClaims,
 })
 
 // LayerMeasured is the loss of the T-layer message-passing decoder.
@@ -211,4 +211,21 @@ func (ls *decoderLosses) add(c DecodersConfig, p prior.Prior, size model.Size, i
 		ls.vamp[t] = append(ls.vamp[t], res.MSE[t]...)
 	}
 	return nil
+}
+
+// decodersClaims: at the largest rate of each prior, the denoiser reaches
+// mmse(2r/(pi - 2r)) and the deepest VAMP its state evolution, each up to
+// its finite-d excess (THEORY.md 5, 7.2, 10).
+func decodersClaims(c DecodersConfig, pts []DecodersPoint) []Claim {
+	var out []Claim
+	for i, p := range c.Priors {
+		pt := pts[(i+1)*len(c.Rates)-1]
+		deep := pt.MultiLayer[len(pt.MultiLayer)-1]
+		out = append(out,
+			Claim{Claim: fmt.Sprintf("a denoiser beats linear: %s, r = %.3g, shallow + MMSE denoiser reaches mmse(2r/(pi-2r))", p.Name(), pt.Rate),
+				Source: "THEORY.md 5", Measured: pt.Denoiser, Dim: pt.Dim, Seeds: c.Matrices, Allowance: allowance("denoiser", p.Prior, pt.Rate, pt.Dim)},
+			Claim{Claim: fmt.Sprintf("depth beats a denoiser: %s, r = %.3g, VAMP with T = %d layers follows its state evolution", p.Name(), pt.Rate, deep.Layers),
+				Source: "THEORY.md 7.2", Measured: deep.Measured, Dim: pt.Dim, Seeds: c.Matrices, Allowance: allowance("vamp", p.Prior, pt.Rate, pt.Dim)})
+	}
+	return out
 }

@@ -1,7 +1,10 @@
 package experiment
 
 import (
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"time"
 
 	"github.com/seed05b1c944/onebit/core/amp"
 	"github.com/seed05b1c944/onebit/core/mat"
@@ -48,6 +51,15 @@ type EvalSpec struct {
 	Iters   int // gamp, vamp: iterations T
 	Samples int
 	Seed    uint64
+	// Log, if set, receives a line as each stage starts (a Haar encoder at
+	// d = 8192 takes about a minute to draw).
+	Log io.Writer
+}
+
+func (s EvalSpec) stage(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, "eval: "+format+"\n", args...)
+	}
 }
 
 // Validate checks every field once; errors are *FieldError.
@@ -114,10 +126,13 @@ func Eval(s EvalSpec) (EvalResult, error) {
 	if s.Encoder == theory.IIDGaussian {
 		rows, ens = amp.GaussianRows, model.IIDEnsemble
 	}
+	start := time.Now()
+	s.stage("drawing a %s encoder (%d x %d)", s.Encoder, s.Size.Bits, s.Size.Dim)
 	b, err := rows(rng, s.Size.Bits, s.Size.Dim)
 	if err != nil {
 		return EvalResult{}, err
 	}
+	s.stage("encoding %d signals", s.Samples)
 	x := mat.New[float64](s.Samples, s.Size.Dim)
 	prior.Fill(s.Prior, rng, x.Data)
 	y := mat.New[float64](s.Samples, s.Size.Bits)
@@ -129,6 +144,8 @@ func Eval(s EvalSpec) (EvalResult, error) {
 		return res, err
 	}
 	res.Iters = s.Iters
+	s.stage("running %s, %d iterations", s.Decoder, s.Iters)
+	defer func() { s.stage("done in %v", time.Since(start).Round(time.Millisecond)) }()
 	run := amp.VAMP
 	if s.Decoder == GAMP {
 		run = amp.GAMP

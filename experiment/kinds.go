@@ -42,15 +42,20 @@ const (
 	Population
 	// SGD is Adam on fresh samples with a sign surrogate (float32, any prior).
 	SGD
+	// Joint is Adam on the whole network, encoder and (any) decoder
+	// together, through the sign surrogate (float64, any prior;
+	// train.TrainJoint). A learned encoder under a nonlinear decoder is
+	// always trained this way.
+	Joint
 )
 
-var trainerNames = kind[Trainer]{"none", "population", "sgd"}
+var trainerNames = kind[Trainer]{"none", "population", "sgd", "joint"}
 
-// ParseTrainer reads "population" or "sgd".
+// ParseTrainer reads "population", "sgd" or "joint".
 func ParseTrainer(s string) (Trainer, error) {
 	t, err := trainerNames.parse("trainer", s)
 	if err == nil && t == NoTrainer {
-		return 0, fmt.Errorf("unknown trainer %q, want population, sgd", s)
+		return 0, fmt.Errorf("unknown trainer %q, want population, sgd, joint", s)
 	}
 	return t, err
 }
@@ -126,6 +131,37 @@ func (d *Decoder) UnmarshalText(b []byte) (err error) {
 // Nonlinear reports whether the decoder needs a row-orthogonal encoder and
 // is predicted for a Haar one (denoiser, unrolled).
 func (d Decoder) Nonlinear() bool { return d != Linear }
+
+// JointStart is where joint training starts.
+type JointStart int
+
+const (
+	// StartHaar: Haar rows (a Haar frame for r > 1) and the decoder fitted
+	// to them (the fixed algorithm for the unrolled decoder).
+	StartHaar JointStart = iota
+	// StartRandom: i.i.d. Gaussian unit rows and the decoder fitted to them.
+	StartRandom
+	// StartLinear: the encoder (and, for the shallow decoder, the read-out
+	// A) of a linear autoencoder first trained jointly from Haar rows: the
+	// linear-decoder optimum.
+	StartLinear
+)
+
+var startNames = kind[JointStart]{"haar", "random", "linear"}
+
+// ParseJointStart reads "haar", "random" or "linear".
+func ParseJointStart(s string) (JointStart, error) { return startNames.parse("start", s) }
+
+func (j JointStart) String() string { return startNames.name(j) }
+
+// MarshalText spells the start as String does.
+func (j JointStart) MarshalText() ([]byte, error) { return []byte(j.String()), nil }
+
+// UnmarshalText reads any spelling String produces.
+func (j *JointStart) UnmarshalText(b []byte) (err error) {
+	*j, err = startNames.parse("start", string(b))
+	return err
+}
 
 // Scale is the size at which `onebit reproduce` runs its experiments.
 type Scale int

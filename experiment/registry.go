@@ -49,6 +49,8 @@ var registry = []Experiment{
 	learnedExperiment,
 	encodersExperiment,
 	layersExperiment,
+	jointExperiment,
+	phaseExperiment,
 	imagesExperiment,
 }
 
@@ -78,6 +80,8 @@ type parts[C any, U any, R any] struct {
 	// assemble turns the units' results, in order, into what write takes.
 	assemble func(C, []U) R
 	write    func(C, R) error
+	// claims, if set, lists the rows of the verdict table (verdict.go).
+	claims func(C, R) []Claim
 }
 
 // define builds a registry entry from an experiment's typed parts. The
@@ -119,7 +123,11 @@ func define[C any, PC interface {
 			if err != nil || keep != nil {
 				return err
 			}
-			return p.write(c, p.assemble(c, res))
+			r := p.assemble(c, res)
+			if err := p.write(c, r); err != nil || p.claims == nil {
+				return err
+			}
+			return writeClaims(PC(&c).run().OutDir, p.claims(c, r))
 		}}
 }
 
@@ -138,6 +146,8 @@ type ReproduceOptions struct {
 	// Shard, if set (Count > 0), runs only this shard's cells and writes
 	// no outputs; onebit merge assembles them.
 	Shard Shard
+	// Info is printed above the verdict table of REPORT.md.
+	Info RunInfo
 }
 
 // Root is the directory the report of o is written to.
@@ -204,7 +214,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) error {
 			return err
 		}
 	}
-	return AssembleReport(o.Root())
+	return AssembleReport(o.Root(), o.Info)
 }
 
 // scaled returns the config function of an experiment from its configs at

@@ -60,7 +60,7 @@ func TestKindsRoundTrip(t *testing.T) {
 // the base run settings.
 func TestRegistry(t *testing.T) {
 	names := Names()
-	if want := []string{"sparsity", "decoders", "learned", "encoders", "layers"}; !slices.Equal(names[:len(want)], want) {
+	if want := []string{"sparsity", "decoders", "learned", "encoders", "layers", "joint"}; !slices.Equal(names[:len(want)], want) {
 		t.Errorf("registry order %v, want it to start with %v", names, want)
 	}
 	if got := reportSections(); !slices.Equal(got, append(slices.Clone(names), "bench")) {

@@ -201,7 +201,7 @@ func Merge(o MergeOptions) error {
 			return err
 		}
 	}
-	return AssembleReport(o.Root())
+	return AssembleReport(o.Root(), o.Info)
 }
 
 // missingCells reports missing cells grouped by the shard that owns them.

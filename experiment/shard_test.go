@@ -108,3 +108,28 @@ func TestTruncatedCacheIsRecomputed(t *testing.T) {
 		t.Errorf("after truncation: %v, loss %v vs %v", err, again, first[0].Loss)
 	}
 }
+
+// TestVerdict: the rule of REPORT.md at its boundaries.
+func TestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		g, se, a float64
+		one      bool
+		want     string
+	}{
+		{0, 1, 0, false, "holds"},
+		{3, 1, 0, false, "holds"},
+		{3.1, 1, 0, false, "inconclusive"},
+		{5.1, 1, 0, false, "does not hold"},
+		{7.9, 1, 5, false, "holds"},
+		{-3, 1, 5, false, "holds"},
+		{-3.5, 1, 5, false, "inconclusive"},
+		{-5.5, 1, 5, false, "does not hold"},
+		{-50, 1, 0, true, "holds"},
+		{4, 1, 0, true, "inconclusive"},
+	} {
+		cl := Claim{Measured: Measured{Loss: 10 + c.g, StdErr: c.se, Prediction: 10}, Allowance: c.a, OneSided: c.one}
+		if got := cl.Verdict(); got != c.want {
+			t.Errorf("g = %v, se = %v, a = %v, one-sided %v: %s, want %s", c.g, c.se, c.a, c.one, got, c.want)
+		}
+	}
+}

@@ -15,6 +15,13 @@ const (
 	MaxDim   = 8192
 	MaxRate  = 16
 	MaxIters = 10000
+	// MaxWorkBytes bounds the memory of the largest workspace a run
+	// allocates (checked before allocating): 4 GiB of the 24 here.
+	MaxWorkBytes = 4 << 30
+	// MaxFlops bounds the arithmetic of one training run: 1e15 floating
+	// point operations is about three hours at the 100 GFLOP/s one core
+	// reaches here (results/bench).
+	MaxFlops = 1e15
 )
 
 // FieldError is an invalid field of a run spec. Field is the name the

@@ -38,6 +38,12 @@ type TrainSpec struct {
 	Decoder      Decoder
 	Layers       int // unrolled: layers T >= 1
 	DecoderSteps int // unrolled: Adam steps of the decoder factors >= 1
+	// Joint training (Trainer Joint, or a learned encoder under a nonlinear
+	// decoder): where it starts, the shallow decoder's denoiser ("spline"
+	// or "soft"), and whether the unrolled layers learn their own matrix.
+	Start    JointStart
+	Denoiser string
+	Untied   bool
 	// Progress, if set, receives training progress.
 	Progress train.Progress
 }
@@ -55,8 +61,12 @@ func (s TrainSpec) Validate() error {
 		return err
 	}
 	switch {
-	case s.Trainer != Population && s.Trainer != SGD:
-		return fieldErr("trainer", "%v, want population or sgd", s.Trainer)
+	case s.Trainer != Population && s.Trainer != SGD && s.Trainer != Joint:
+		return fieldErr("trainer", "%v, want population, sgd or joint", s.Trainer)
+	case s.Denoiser != "" && s.Denoiser != "spline" && s.Denoiser != "soft":
+		return fieldErr("denoiser", "%q, want spline or soft", s.Denoiser)
+	case s.Start < StartHaar || s.Start > StartLinear:
+		return fieldErr("start", "%v, want haar, random or linear", s.Start)
 	case s.Steps < 0:
 		return fieldErr("steps", "%d, want >= 0", s.Steps)
 	case s.Masks < 0:
@@ -70,7 +80,12 @@ func (s TrainSpec) Validate() error {
 	case s.Decoder == Unrolled && s.DecoderSteps < 1:
 		return fieldErr("decoder-steps", "%d, want >= 1", s.DecoderSteps)
 	}
-	if s.Encoder == Haar || s.Decoder.Nonlinear() {
+	if err := s.checkCost(); err != nil {
+		return err
+	}
+	// A jointly trained shallow decoder takes any rate (its encoder starts
+	// as a Haar frame for r > 1); the others need orthonormal rows.
+	if s.Encoder == Haar || s.Decoder == Unrolled || (s.Decoder == Denoiser && !s.joint()) {
 		what := "the haar encoder"
 		if s.Decoder.Nonlinear() {
 			what = "the " + s.Decoder.String() + " decoder"
@@ -79,7 +94,7 @@ func (s TrainSpec) Validate() error {
 			return fieldErr("rate", "%v", err)
 		}
 	}
-	if _, sr := s.Prior.(prior.SparseRademacher); sr && s.Trainer == Population && s.Encoder == Learned {
+	if _, sr := s.Prior.(prior.SparseRademacher); sr && s.Trainer == Population && s.Encoder == Learned && !s.joint() {
 		return fieldErr("trainer", "population needs a gaussian or bg prior (x is Gaussian given its support); use sgd for %s", s.Prior.Name())
 	}
 	return nil
@@ -109,6 +124,10 @@ type TrainResult struct {
 	// Edgeworth loss with that S4 (r <= 1).
 	S4          float64 `json:"s4"`
 	EdgeworthS4 float64 `json:"edgeworth_s4,omitempty"`
+	// Shape is the encoder's identity-ness, participation ratio and number
+	// of distinct argmax columns (JSON keys identity, participation,
+	// distinct; model.EncoderShape, THEORY.md 4.3), for every trainer.
+	model.Shape
 	// GapSE is (Loss - Prediction) / StdErr.
 	GapSE        float64 `json:"gap_se"`
 	TrainSeconds float64 `json:"train_seconds,omitempty"` // wall time; experiments keep it out of their data files
@@ -121,6 +140,8 @@ type TrainResult struct {
 	// Trajectory is the unrolled decoder's loss after each layer with its
 	// state-evolution prediction for VAMP (THEORY.md 7.2).
 	Trajectory []LayerLoss `json:"trajectory,omitempty"`
+	// Curve is the held-out learning curve of joint training.
+	Curve *JointCurve `json:"curve,omitempty"`
 
 	Model *model.Autoencoder[float64] `json:"-"`
 }
@@ -132,12 +153,16 @@ type LayerLoss struct {
 }
 
 // Train trains one model from B ~ N(0, 1/d), A = 0 (or takes a Haar
-// encoder), measures its linear loss on Samples fresh signals (float64,
+// encoder; a joint spec, see TrainSpec, is trained end to end by
+// trainJoint instead), measures its linear loss on Samples fresh signals (float64,
 // control variate ||x||^2/d) and, for a nonlinear decoder, fits and
 // measures that decoder on top of the encoder.
 func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	if err := s.Validate(); err != nil {
 		return TrainResult{}, err
+	}
+	if s.joint() {
+		return trainJoint(ctx, s)
 	}
 	start := time.Now()
 	m, steps, err := trainEncoder(ctx, s)
@@ -160,6 +185,9 @@ func Train(ctx context.Context, s TrainSpec) (TrainResult, error) {
 		return res, err
 	}
 	res.Measured = measured(est, pred)
+	if res.Shape, err = model.EncoderShape(m.B); err != nil {
+		return res, err
+	}
 	if r <= 1 {
 		k := res.Kurtosis
 		res.FiniteDHaar, _ = theory.FiniteDLinearLoss(r, k, d)
@@ -283,4 +311,103 @@ func unrolledTrajectory(u *model.UnrolledVAMP, test train.SignalSet, p prior.Pri
 		out[t] = LayerLoss{Layer: t + 1, Measured: measure(layers[t], q, se.Trajectory[t])}
 	}
 	return out, nil
+}
+
+// checkCost bounds the run's time and memory before anything is
+// allocated: the training steps' arithmetic (about 6 N n d flops a step
+// for SGD with batch N, 4 n^2 d p per mask for population GD, THEORY.md
+// 2.3) by MaxFlops, and the unrolled decoder's workspace (T layers of
+// about 8 vectors of length d + n per signal of a batch of 256, float64,
+// kept for the backward pass) by MaxWorkBytes.
+func (s TrainSpec) checkCost() error {
+	d, n := float64(s.Size.Dim), float64(s.Size.Bits)
+	steps := float64(s.Steps)
+	var flops float64
+	switch {
+	case s.Encoder == Haar:
+	case s.joint():
+		// Forward and backward: about 6 n d flops per signal for the
+		// matrices, plus 4 n d per unrolled layer.
+		steps = max(steps, 2000)
+		batch := float64(s.Batch)
+		if batch == 0 {
+			batch = 64
+		}
+		flops = (6 + 4*float64(s.Layers)) * steps * batch * n * d
+	case s.Trainer == SGD:
+		steps = max(steps, 3000)
+		batch := float64(s.Batch)
+		if batch == 0 {
+			batch = 256
+		}
+		flops = 6 * steps * batch * n * d
+	default:
+		steps = max(steps, 400)
+		masks := max(float64(s.Masks), 8, math.Ceil(1.6/(1-s.Prior.ZeroMass())))
+		flops = 4 * steps * masks * n * n * d * (1 - s.Prior.ZeroMass())
+	}
+	if flops > MaxFlops {
+		return fieldErr("steps", "%.3g steps of this size need about %.2g flops, more than the %.0g (hours) one run may take; lower --steps, --batch, --dim or --rate", steps, flops, MaxFlops)
+	}
+	if s.Decoder == Unrolled {
+		if bytes := float64(s.Layers) * 256 * 8 * (d + n) * 8; bytes > MaxWorkBytes {
+			return fieldErr("layers", "%d layers at d = %d, n = %d need about %.1f GiB of workspace, more than %d GiB; lower --layers or --dim",
+				s.Layers, s.Size.Dim, s.Size.Bits, bytes/(1<<30), MaxWorkBytes>>30)
+		}
+		if f := 20 * float64(s.DecoderSteps) * float64(s.Layers) * 256 * n * d; f > MaxFlops {
+			return fieldErr("decoder-steps", "%d steps of %d layers need about %.2g flops, more than %.0g; lower --decoder-steps or --layers", s.DecoderSteps, s.Layers, f, MaxFlops)
+		}
+	}
+	return nil
+}
+
+// Applies reports whether the command-line flag named flag means anything
+// for this spec; the CLI rejects a flag that was set but does not apply.
+func (s TrainSpec) Applies(flag string) error {
+	sgd := s.Encoder == Learned && s.Trainer == SGD
+	switch flag {
+	case "lr", "batch", "tanh":
+		if !sgd && !s.joint() {
+			return fieldErr(flag, "applies to the sgd and joint trainers only (this run: %s)", s.trainerWords())
+		}
+	case "start":
+		if !s.joint() {
+			return fieldErr(flag, "applies to joint training only (--encoder learned with a nonlinear decoder, or --trainer joint)")
+		}
+	case "denoiser":
+		if !s.joint() || s.Decoder != Denoiser {
+			return fieldErr(flag, "applies to joint training of --decoder denoiser only")
+		}
+	case "untied":
+		if !s.joint() || s.Decoder != Unrolled {
+			return fieldErr(flag, "applies to joint training of --decoder unrolled only")
+		}
+	case "masks":
+		if s.Encoder != Learned || s.Trainer != Population {
+			return fieldErr(flag, "applies to the population trainer only (this run: %s)", s.trainerWords())
+		}
+	case "steps", "trainer":
+		if s.Encoder == Haar {
+			return fieldErr(flag, "the haar encoder is not trained; drop --%s or use --encoder learned", flag)
+		}
+	case "layers":
+		if s.Decoder != Unrolled {
+			return fieldErr(flag, "applies to --decoder unrolled only")
+		}
+	case "decoder-steps":
+		if s.Decoder != Unrolled || s.joint() {
+			return fieldErr(flag, "applies to --decoder unrolled on a fixed encoder only (joint training takes --steps)")
+		}
+	}
+	return nil
+}
+
+func (s TrainSpec) trainerWords() string {
+	if s.Encoder == Haar {
+		return "a fixed haar encoder, no trainer"
+	}
+	if s.joint() {
+		return "joint trainer"
+	}
+	return s.Trainer.String() + " trainer"
 }

@@ -25,10 +25,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 400, "fresh signals, >= 2")
 	seed := fs.Uint64("seed", 1, "random seed")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	quiet := fs.Bool("quiet", false, "no stage lines on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	spec := experiment.EvalSpec{Iters: *iters, Samples: *samples, Seed: *seed}
+	spec := experiment.EvalSpec{Iters: *iters, Samples: *samples, Seed: *seed, Log: stderr}
+	if *quiet {
+		spec.Log = nil
+	}
 	var err error
 	if spec.Prior, err = prior.Parse(*priorFlag); err != nil {
 		return usagef("flag --prior: %v", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,9 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--dim", "100000000"}, "-dim"},
 		{[]string{"--rate", "1e300", "--dim", "100"}, "-rate"},
 		{[]string{"--prior", "bg:1e-300"}, "-prior"},
+		{[]string{"--decoder", "denoiser", "--encoder", "learned", "--start", "foo"}, "-start"},
+		{[]string{"--decoder", "denoiser", "--encoder", "learned", "--denoiser", "cubic"}, "-denoiser"},
+		{[]string{"--decoder", "unrolled", "--encoder", "learned", "--rate", "1.5"}, "-rate"},
 	} {
 		code, _, stderr := runCLI(append([]string{"train"}, c.args...)...)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -58,7 +62,7 @@ func TestTrainJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 		t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
 	}
-	for _, k := range []string{"loss", "prediction", "stderr", "prior", "rate", "dim", "seed"} {
+	for _, k := range []string{"loss", "prediction", "stderr", "prior", "rate", "dim", "seed", "identity", "participation", "distinct"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("JSON lacks key %q: %s", k, stdout)
 		}
@@ -69,6 +73,30 @@ func TestTrainJSON(t *testing.T) {
 	// false-failure rate 6e-7.
 	if d := loss - pred; d > 5*se || d < -5*se {
 		t.Errorf("loss %.5f ± %.5f, prediction %.5f: gap %.1f se", loss, se, pred, d/se)
+	}
+}
+
+// TestTrainJoint: --decoder unrolled --encoder learned trains the network
+// jointly (trainer "joint") and reports the learning curve and the
+// per-layer trajectory beside the state evolution.
+func TestTrainJoint(t *testing.T) {
+	code, stdout, stderr := runCLI("train", "--prior", "bg:0.3", "--rate", "1", "--dim", "40", "--decoder", "unrolled", "--layers", "2",
+		"--encoder", "learned", "--steps", "20", "--samples", "400", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		Trainer    string `json:"trainer"`
+		Trajectory []any  `json:"trajectory"`
+		Curve      struct {
+			Steps []int `json:"steps"`
+		} `json:"curve"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, stdout)
+	}
+	if got.Trainer != "joint" || len(got.Trajectory) != 2 || len(got.Curve.Steps) == 0 {
+		t.Errorf("joint run: %s", stdout)
 	}
 }
 
@@ -96,5 +124,34 @@ func TestHelp(t *testing.T) {
 	}
 	if code, stdout, stderr := runCLI(); code != 2 || stdout != "" || !strings.Contains(stderr, "usage") {
 		t.Errorf("no args: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestTrainShapeKeys: every trainer (population, sgd, and the fixed Haar
+// encoder) reports the encoder's shape (THEORY.md 4.3) under the keys
+// identity, participation and distinct, within their ranges: identity-ness
+// in [1/sqrt(d), 1], participation ratio in [1, d], distinct columns in
+// [1, min(n, d)].
+func TestTrainShapeKeys(t *testing.T) {
+	const d = 16
+	for _, args := range [][]string{
+		{"--trainer", "population", "--prior", "bg:0.3", "--steps", "20"},
+		{"--trainer", "sgd", "--prior", "sr:0.5", "--steps", "20"},
+		{"--encoder", "haar", "--prior", "gaussian"},
+	} {
+		code, stdout, stderr := runCLI(append([]string{"train", "--rate", "1", "--dim", "16", "--samples", "500", "--json", "--quiet"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		id, ok1 := got["identity"].(float64)
+		pr, ok2 := got["participation"].(float64)
+		nd, ok3 := got["distinct"].(float64)
+		if !ok1 || !ok2 || !ok3 || id < 1/math.Sqrt(d)-1e-12 || id > 1 || pr < 1 || pr > d+1e-9 || nd < 1 || nd > d {
+			t.Errorf("%v: identity %v participation %v distinct %v in %s", args, got["identity"], got["participation"], got["distinct"], stdout)
+		}
 	}
 }

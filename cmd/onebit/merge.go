@@ -37,6 +37,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit merge " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale}
 	if err := experiment.Merge(experiment.MergeOptions{ReproduceOptions: o, Dirs: dirs}); err != nil {
 		return err
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -41,6 +43,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if o.Shard, err = shardOption(*shard, *shards); err != nil {
 		return err
 	}
+	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit reproduce " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale}
 	// Units run in parallel, one per worker; each GEMM then runs on one
 	// thread (the two vCPUs here share one core's FMA units). This is the
 	// process's setting, owned by the command, not by any experiment.
@@ -106,4 +109,35 @@ func shardOption(flagValue string, count int) (experiment.Shard, error) {
 		return s, usagef("%v", err)
 	}
 	return s, nil
+}
+
+// commit names the code that produced a report: the build's VCS revision,
+// or else the working tree's git commit (with "+dirty" for uncommitted
+// changes), or "unknown".
+func commit() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+		if rev != "" {
+			return rev[:min(12, len(rev))] + dirty
+		}
+	}
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		rev += "+dirty"
+	}
+	return rev
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/seed05b1c944/onebit/core/prior"
@@ -16,7 +17,7 @@ import (
 func init() {
 	register(command{
 		name:    "theory",
-		summary: "print a prediction: theory gauss|denoiser|phase|se --prior P --rate R [--encoder haar|gaussian] [--iters T] [--json]",
+		summary: "print a prediction: theory gauss|denoiser|phase|se --prior P --rate R [--encoder haar|gaussian] [--iters T] [--dim d] [--json]",
 		run:     runTheory,
 	})
 }
@@ -43,6 +44,14 @@ type theoryResult struct {
 	Rotation          *float64           `json:"rotation,omitempty"`
 	Winner            string             `json:"winner,omitempty"`
 	Critical          map[string]float64 `json:"critical,omitempty"`
+	// Dim is the phase report's finite d (0: d -> infinity only).
+	Dim int `json:"dim,omitempty"`
+	// Candidates lists every structure of THEORY.md 4.1-4.2 under each
+	// convention (coin, plus1, tied); Winners the best of each convention;
+	// CriticalP the critical p of each convention (SR).
+	Candidates []theory.PhaseCandidate          `json:"candidates,omitempty"`
+	Winners    map[string]theory.PhaseCandidate `json:"winners,omitempty"`
+	CriticalP  []theory.PhaseCritical           `json:"critical_p,omitempty"`
 
 	// se
 	Algorithm          string    `json:"algorithm,omitempty"`
@@ -59,6 +68,7 @@ type theoryFlags struct {
 	enc     theory.Encoder
 	iters   int
 	damping float64
+	dim     int
 	json    bool
 }
 
@@ -106,6 +116,7 @@ func parseTheoryFlags(sub string, args []string, stderr io.Writer) (theoryFlags,
 	encName := fs.String("encoder", "haar", "encoder ensemble: haar (row-orthogonal, r <= 1) or gaussian (i.i.d.)")
 	fs.IntVar(&f.iters, "iters", 0, "se: trajectory length (0: until the fixed point)")
 	fs.Float64Var(&f.damping, "damping", 0, "se: damping in [0, 1)")
+	fs.IntVar(&f.dim, "dim", 0, "phase: also the exact finite-d losses at this d (0: d -> infinity only)")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return f, err
@@ -122,6 +133,12 @@ func parseTheoryFlags(sub string, args []string, stderr io.Writer) (theoryFlags,
 	}
 	if !(f.damping >= 0 && f.damping < 1) {
 		return f, usagef("flag --damping: %v, want a value in [0, 1)", f.damping)
+	}
+	if f.dim < 0 || f.dim > maxPhaseDim {
+		return f, usagef("flag --dim: %d, want 0 (d -> infinity) or 1 to %d", f.dim, maxPhaseDim)
+	}
+	if f.dim != 0 && sub != "phase" {
+		return f, usagef("flag --dim: only for phase")
 	}
 	if sub == "phase" && math.IsNaN(f.rate) {
 		f.rate = 1
@@ -164,19 +181,33 @@ func theoryDenoiser(f theoryFlags, res *theoryResult) (err error) {
 	return err
 }
 
+// maxPhaseDim bounds --dim of theory phase.
+const maxPhaseDim = 1 << 24
+
+// theoryPhase fills the r = 1 comparison (THEORY.md 4): every candidate
+// structure under each convention, the winner of each, and the critical p.
+// Value and Winner are the best candidate with onebit's convention
+// sign(0) = +1 and the best affine decoder (at d -> infinity); the
+// identity-versus-rotation fields keep the two extremes.
 func theoryPhase(f theoryFlags, res *theoryResult) error {
 	if f.rate != 1 {
 		return usagef("flag --rate: %v, the identity-versus-rotation comparison is at r = 1", f.rate)
 	}
 	ph := theory.PhaseR1(f.p)
 	res.IdentitySymmetric, res.IdentityPlusOne, res.Rotation = &ph.IdentitySymmetric, &ph.IdentityPlusOne, &ph.Rotation
-	res.Value, res.Winner = ph.Rotation, "rotation"
-	if ph.IdentityPlusOne < ph.Rotation {
-		res.Value, res.Winner = ph.IdentityPlusOne, "identity"
+	rep, err := theory.PhaseCandidates(f.p, theory.PhaseOptions{Dim: f.dim})
+	if err != nil {
+		return err
 	}
-	res.Section = "docs/THEORY.md 4.1"
-	res.Formula = "identity: 1 - (E|x|)^2 (symmetric decoder or fair ties), 1 - (E|x|)^2/(1-q^2) (sign(0)=+1, affine); rotation: 1 - 2/pi"
-	res.Note = "value: the better structure with sign(0) = +1 and the best affine decoder"
+	w := rep.Winner[theory.ConventionPlus1]
+	res.Value, res.Winner = w.Loss, w.Structure
+	res.Dim, res.Candidates, res.Winners, res.CriticalP = f.dim, rep.Candidates, rep.Winner, rep.Critical
+	res.Section = "docs/THEORY.md 4.1, 4.2"
+	res.Formula = rep.Formula
+	res.Note = "value: the best candidate with sign(0) = +1 and the best affine decoder, d -> infinity; Haar k-blocks with k >= 3 are Monte Carlo averages over Haar blocks (stderr given)"
+	if rep.Note != "" {
+		res.Note += "; " + rep.Note
+	}
 	if _, sr := f.p.(prior.SparseRademacher); sr {
 		res.Critical = map[string]float64{
 			"symmetric":       theory.CriticalSR(theory.FairCoin, theory.Symmetric),
@@ -219,13 +250,7 @@ func printTheory(w io.Writer, res theoryResult) error {
 		fmt.Fprintf(w, "snr %.10f\n", *res.SNR)
 	}
 	if res.Rotation != nil {
-		fmt.Fprintf(w, "identity (symmetric decoder / fair ties) %.6f\nidentity (sign(0)=+1, affine decoder)    %.6f\nrotation                                 %.6f\nwinner %s\n",
-			*res.IdentitySymmetric, *res.IdentityPlusOne, *res.Rotation, res.Winner)
-		for _, k := range []string{"symmetric", "plus_one_affine"} {
-			if v, ok := res.Critical[k]; ok {
-				fmt.Fprintf(w, "critical p (%s) %.10f\n", k, v)
-			}
-		}
+		printPhase(w, res)
 	}
 	if res.FixedPoint != nil {
 		fmt.Fprintf(w, "%s fixed point %.10f after %d iterations; informed start %.10g\n", res.Algorithm, *res.FixedPoint, res.Iterations, *res.InformedFixedPoint)
@@ -237,4 +262,31 @@ func printTheory(w io.Writer, res theoryResult) error {
 		fmt.Fprintf(w, "note: %s\n", res.Note)
 	}
 	return nil
+}
+
+// printPhase writes the candidate table of theory phase, the winner of each
+// convention and the critical p.
+func printPhase(w io.Writer, res theoryResult) {
+	fmt.Fprintf(w, "conventions: coin = fair-coin ties, optimal linear decoder; plus1 = sign(0)=+1, optimal affine decoder "+
+		"(at finite d: full linear decoder); tied = decoder c B^T\n")
+	fmt.Fprintf(w, "%-11s %2s  %-6s %5s  %-10s %-9s %s\n", "structure", "k", "conv", "d", "loss", "stderr", "method")
+	for _, c := range res.Candidates {
+		d := "inf"
+		if c.Dim > 0 {
+			d = strconv.Itoa(c.Dim)
+		}
+		fmt.Fprintf(w, "%-11s %2d  %-6s %5s  %.6f   %.6f  %s\n", c.Structure, c.K, c.Convention, d, c.Loss, c.StdErr, c.Method)
+	}
+	for _, cv := range []string{theory.ConventionCoin, theory.ConventionPlus1, theory.ConventionTied} {
+		if c, ok := res.Winners[cv]; ok {
+			fmt.Fprintf(w, "winner (%s) %s %.6f\n", cv, c.Structure, c.Loss)
+		}
+	}
+	for _, c := range res.CriticalP {
+		d := "d -> inf"
+		if c.Dim > 0 {
+			d = fmt.Sprintf("d = %d", c.Dim)
+		}
+		fmt.Fprintf(w, "critical p, identity vs rotation (%s, %s) %.10f\n", c.Convention, d, c.P)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/seed05b1c944/onebit/core/prior"
 	"github.com/seed05b1c944/onebit/data"
@@ -22,6 +23,8 @@ func init() {
 // trainFlags are the flags of onebit train, as parsed.
 type trainFlags struct {
 	prior, trainer, encoder, decoder string
+	start, denoiser                  string
+	untied                           bool
 	rate, lr                         float64
 	dim, steps, batch, samples       int
 	layers, decSteps                 int
@@ -35,15 +38,18 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.prior, "prior", "gaussian", "data prior: gaussian, bg:P or sr:P with P in (0, 1]")
 	fs.Float64Var(&f.rate, "rate", 0.5, "rate r = n/d in bits per coordinate, r > 0")
 	fs.IntVar(&f.dim, "dim", 256, "signal dimension d >= 2")
-	fs.StringVar(&f.trainer, "trainer", "population", "population (exact GD; gaussian and bg priors) or sgd (Adam, straight-through; any prior)")
-	fs.IntVar(&f.steps, "steps", 0, "training steps (0: the trainer's default: 400 population, 3000 sgd)")
-	fs.Float64Var(&f.lr, "lr", 0, "sgd: Adam step size (0: 3e-3)")
-	fs.IntVar(&f.batch, "batch", 0, "sgd: signals per step (0: 256)")
-	fs.BoolVar(&f.tanh, "tanh", false, "sgd: annealed tanh surrogate instead of straight-through")
+	fs.StringVar(&f.trainer, "trainer", "population", "population (exact GD; gaussian and bg priors), sgd (Adam, straight-through; any prior) or joint (Adam on encoder and decoder together, float64; always used for --encoder learned with a nonlinear decoder)")
+	fs.IntVar(&f.steps, "steps", 0, "training steps (0: the trainer's default: 400 population, 3000 sgd, 2000 joint)")
+	fs.Float64Var(&f.lr, "lr", 0, "sgd, joint: Adam step size (0: 3e-3 sgd; joint 1e-3 for the matrices, 1e-4 with the unrolled decoder)")
+	fs.IntVar(&f.batch, "batch", 0, "sgd, joint: signals per step (0: 256 sgd, 64 joint)")
+	fs.BoolVar(&f.tanh, "tanh", false, "sgd, joint: annealed tanh surrogate instead of straight-through")
+	fs.StringVar(&f.start, "start", "haar", "joint: start from haar rows (a Haar frame for r > 1), random rows, or linear (the jointly trained linear autoencoder)")
+	fs.StringVar(&f.denoiser, "denoiser", "spline", "joint, denoiser decoder: spline (16 knots) or soft (soft threshold with learned scale and threshold)")
+	fs.BoolVar(&f.untied, "untied", false, "joint, unrolled decoder: the layers learn their own matrix (initialised at the encoder) instead of using it")
 	fs.IntVar(&f.samples, "samples", 20000, "fresh signals for the measured loss, >= 2")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
-	fs.StringVar(&f.encoder, "encoder", "", "learned (trained by --trainer) or haar (fixed orthonormal rows, no encoder training; r <= 1); default learned for the linear decoder, haar for the others")
-	fs.StringVar(&f.decoder, "decoder", "linear", "linear, denoiser (learned spline on A s) or unrolled (learned unrolled VAMP; r <= 1)")
+	fs.StringVar(&f.encoder, "encoder", "", "learned (trained by --trainer; jointly with a nonlinear decoder) or haar (fixed orthonormal rows, no encoder training; r <= 1); default learned for the linear decoder, haar for the others")
+	fs.StringVar(&f.decoder, "decoder", "linear", "linear, denoiser (learned denoiser on A s; any r when trained jointly) or unrolled (learned unrolled VAMP; r <= 1)")
 	fs.IntVar(&f.layers, "layers", 5, "unrolled: layers T >= 1")
 	fs.IntVar(&f.decSteps, "decoder-steps", 100, "unrolled: Adam steps of the decoder factors, >= 1")
 	fs.StringVar(&f.data, "data", "", "real images instead of --prior: mnist, fashion[:DIR] or cifar:DIR (Haar encoder; decoders use the data's own prior)")
@@ -66,7 +72,10 @@ func (f *trainFlags) spec() (experiment.TrainSpec, error) {
 		return s, err
 	}
 	s = experiment.TrainSpec{Prior: p, Size: size, Steps: f.steps, LR: f.lr, Batch: f.batch, Tanh: f.tanh,
-		Samples: f.samples, Seed: f.seed, Layers: f.layers, DecoderSteps: f.decSteps}
+		Samples: f.samples, Seed: f.seed, Layers: f.layers, DecoderSteps: f.decSteps, Denoiser: f.denoiser, Untied: f.untied}
+	if s.Start, err = experiment.ParseJointStart(f.start); err != nil {
+		return s, usagef("flag --start: %v", err)
+	}
 	if s.Trainer, err = experiment.ParseTrainer(f.trainer); err != nil {
 		return s, usagef("flag --trainer: %v", err)
 	}
@@ -100,7 +109,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	var notApplicable error
+	fs.Visit(func(fl *flag.Flag) {
+		if err := spec.Applies(fl.Name); err != nil && notApplicable == nil {
+			notApplicable = err
+		}
+	})
+	if notApplicable != nil {
+		return notApplicable
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if !f.quiet {
 		bar := progress.New(stderr, 1)
@@ -127,12 +145,19 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 		fmt.Fprintf(w, "layer %3d   %.5f ± %.5f   (VAMP state evolution %.5f)\n", l.Layer, l.Loss, l.StdErr, l.Prediction)
 	}
 	nonlinear := res.Decoder.Nonlinear()
-	if nonlinear {
+	if nonlinear && res.LinearLoss != 0 {
 		fmt.Fprintf(w, "%s decoder; linear decoder on the same encoder: %.5f\n", res.Decoder, res.LinearLoss)
 	}
+	if res.Trainer == experiment.Joint {
+		fmt.Fprintf(w, "%s decoder trained jointly with its encoder (from %s rows, early stopping kept the step-%d network of %d)\n",
+			res.Decoder, spec.Start, res.Curve.Steps[bestIndex(res.Curve.Loss)], res.Steps)
+	}
 	fmt.Fprintf(w, "loss        %.5f ± %.5f (measured on %d fresh signals)\n", res.Loss, res.StdErr, spec.Samples)
+	fmt.Fprintf(w, "encoder     identity-ness %.3f, participation ratio %.2f, distinct argmax columns %d (docs/THEORY.md 4.3)\n", res.Identity, res.Participation, res.Distinct)
 	note := "(d -> infinity, docs/THEORY.md 1)"
 	switch {
+	case res.Decoder == experiment.Denoiser && res.Conjecture:
+		note = "(d -> infinity, candidate for a tight frame: mmse(2r/(pi-2)), docs/THEORY.md 5 with 1(b); not a theorem)"
 	case res.Decoder == experiment.Denoiser:
 		note = "(d -> infinity, Haar shallow + MMSE denoiser, docs/THEORY.md 5)"
 	case res.Decoder == experiment.Unrolled:
@@ -150,7 +175,7 @@ func printTrain(w io.Writer, spec experiment.TrainSpec, res experiment.TrainResu
 		fmt.Fprintf(w, "finite d    positive O(1/d) offsets are expected: docs/THEORY.md 10 measures about 5.5-7/d for BG(0.1) (%.4f at d = %d)\n",
 			6.0/float64(res.Dim), res.Dim)
 	}
-	if nonlinear && res.Encoder != experiment.Haar {
+	if nonlinear && res.Encoder != experiment.Haar && res.Trainer != experiment.Joint {
 		fmt.Fprintln(w, "note        the prediction is for a Haar encoder; an encoder trained for the linear decoder need not\n"+
 			"            suit a nonlinear one (the population-GD encoder loses most of the denoiser gain: results/encoders);\n"+
 			"            use --encoder haar to compare with theory")
@@ -207,4 +232,15 @@ func runTrainImages(f trainFlags, dimSet bool, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "prediction  %.5f (d -> infinity, for i.i.d. coordinates from the data's prior)\n", res.Prediction)
 	fmt.Fprintf(stdout, "gap         %+.5f = %+.1f se\n", res.Loss-res.Prediction, res.GapSE)
 	return nil
+}
+
+// bestIndex is the index of the smallest value (the network early stopping kept).
+func bestIndex(v []float64) int {
+	b := 0
+	for i, x := range v {
+		if x < v[b] {
+			b = i
+		}
+	}
+	return b
 }

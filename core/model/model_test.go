@@ -72,3 +72,32 @@ func TestMonteCarloLossExact(t *testing.T) {
 		t.Error("one sample: no error")
 	}
 }
+
+// TestEncoderShape: a signed permutation has shape (1, 1, d); a flat
+// 2-block (rows (±1, ±1)/sqrt 2) has (1/sqrt 2, 2, d/2); a scaled row does
+// not change the shape (row normalisation); a zero row is an error.
+func TestEncoderShape(t *testing.T) {
+	const d = 6
+	b := mat.New[float64](d, d)
+	for i := range d {
+		b.Set(i, (i+2)%d, float64(1-2*(i%2))*float64(i+1))
+	}
+	s, err := EncoderShape(b)
+	if err != nil || s.Identity != 1 || s.Participation != 1 || s.Distinct != d {
+		t.Errorf("signed permutation: %+v (%v)", s, err)
+	}
+	clear(b.Data)
+	for i := range d {
+		j := i &^ 1
+		b.Set(i, j, 3)
+		b.Set(i, j+1, float64(1-2*(i%2))*3)
+	}
+	s, err = EncoderShape(b)
+	if err != nil || math.Abs(s.Identity-1/math.Sqrt2) > 1e-15 || math.Abs(s.Participation-2) > 1e-14 || s.Distinct != d/2 {
+		t.Errorf("2-blocks: %+v (%v)", s, err)
+	}
+	clear(b.Row(3))
+	if _, err := EncoderShape(b); err == nil {
+		t.Error("zero row accepted")
+	}
+}

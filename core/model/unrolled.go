@@ -116,22 +116,25 @@ type layerScalars struct {
 // reused across calls so that Forward and Gradient allocate nothing.
 type UnrolledWorkspace struct {
 	cap, rows int
-	// per layer: r and x_hat (N x d), p and m (N x n); for the backward pass
-	// d eta/dr, d eta/dtau, d Var/dtau, d Var/dr at r (N x d).
-	r, xh, etaR, etaT, varT, varR, p, m []*mat.Dense[float64]
-	sc                                  []layerScalars
-	rbar, xbar                          *mat.Dense[float64] // N x d
-	z                                   *mat.Dense[float64] // N x n
-	vbar, gbar, t1, t2                  []float64           // per-signal adjoints and scratch
-	all                                 []*mat.Dense[float64]
-	full                                [][]float64
-	hasDeriv                            bool
+	// per layer: q, r and x_hat (N x d), p and h(a) (N x n); for the
+	// backward pass d eta/dr, d eta/dtau, d Var/dtau, d Var/dr at r (N x d).
+	q, r, xh, etaR, etaT, varT, varR, p, m []*mat.Dense[float64]
+	sc                                     []layerScalars
+	rbar, xbar                             *mat.Dense[float64] // N x d
+	z, zc                                  *mat.Dense[float64] // N x n
+	vbar, gbar, t1, t2                     []float64           // per-signal adjoints and scratch
+	all                                    []*mat.Dense[float64]
+	full                                   [][]float64
+	hasDeriv                               bool
+	// pm gives the denoiser's derivatives analytically for a mixture prior
+	// (nil: central differences).
+	pm *posteriorMoments
 }
 
 // NewWorkspace returns a workspace for batches of up to batch signals.
 func (u *UnrolledVAMP) NewWorkspace(batch int) *UnrolledWorkspace {
 	n, d, T := u.B.Rows, u.B.Cols, u.Layers()
-	ws := &UnrolledWorkspace{cap: batch, rows: batch}
+	ws := &UnrolledWorkspace{cap: batch, rows: batch, pm: newPosteriorMoments(u.Channel)}
 	newBuf := func(cols int) *mat.Dense[float64] {
 		m := mat.New[float64](batch, cols)
 		ws.all = append(ws.all, m)
@@ -140,6 +143,7 @@ func (u *UnrolledVAMP) NewWorkspace(batch int) *UnrolledWorkspace {
 	}
 	vec := func() []float64 { return make([]float64, batch) }
 	for range T {
+		ws.q = append(ws.q, newBuf(d))
 		ws.r = append(ws.r, newBuf(d))
 		ws.xh = append(ws.xh, newBuf(d))
 		ws.etaR = append(ws.etaR, newBuf(d))
@@ -151,7 +155,7 @@ func (u *UnrolledVAMP) NewWorkspace(batch int) *UnrolledWorkspace {
 		ws.sc = append(ws.sc, layerScalars{vxIn: vec(), gxIn: vec(), gw: vec(), vw: vec(), gxp: vec(), vxOut: vec(),
 			fw: make([]bool, batch), fv: make([]bool, batch)})
 	}
-	ws.rbar, ws.xbar, ws.z = newBuf(d), newBuf(d), newBuf(n)
+	ws.rbar, ws.xbar, ws.z, ws.zc = newBuf(d), newBuf(d), newBuf(n), newBuf(n)
 	ws.vbar, ws.gbar, ws.t1, ws.t2 = vec(), vec(), vec(), vec()
 	return ws
 }
@@ -206,7 +210,7 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 	fd := float64(d)
 	for t := range u.Layers() {
 		lp, sc := u.Layer(t), ws.sc[t]
-		p, m, r, xh := ws.p[t], ws.m[t], ws.r[t], ws.xh[t]
+		p, m, q, r, xh := ws.p[t], ws.m[t], ws.q[t], ws.r[t], ws.xh[t]
 		// Prior module's extrinsic message q (into r, which is then updated).
 		for s := range N {
 			if t == 0 {
@@ -220,20 +224,21 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 			sc.gw[s] = max(gw, amp.GammaWFloor)
 		}
 		if t == 0 {
-			clear(r.Data)
+			clear(q.Data)
 			clear(p.Data)
 		} else {
 			for s := range N {
 				al := lp.Alpha / (sc.vxIn[s] * sc.gw[s])
 				be := lp.Beta * sc.gxIn[s] / sc.gw[s]
-				qs, xs, rs := r.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
+				qs, xs, rs := q.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
 				for i := range qs {
 					qs[i] = al*xs[i] - be*rs[i]
 				}
 			}
-			mat.Mul(p, 1, r, kernel.NoTrans, u.B, kernel.Trans, 0)
+			mat.Mul(p, 1, q, kernel.NoTrans, u.B, kernel.Trans, 0)
 		}
-		// Output module: m = y h(a), v_w, gamma_x', and c m in ws.z.
+		r.Copy(q)
+		// Output module: h(a) (m = y h(a)), v_w, gamma_x', and c m in ws.z.
 		for s := range N {
 			gw := sc.gw[s]
 			g := lp.Gain * math.Sqrt(gw)
@@ -241,8 +246,9 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 			var sumVar float64
 			for i := range ps {
 				a := g * ys[i] * ps[i]
-				ms[i] = ys[i] * prior.InverseMills(a)
-				sumVar += prior.TruncatedVariance(a)
+				h := prior.InverseMills(a)
+				ms[i] = h
+				sumVar += min(max(1-h*(a+h), 0), 1) // prior.TruncatedVariance(a)
 			}
 			vw := (sumVar + float64(d-n)) / (gw * fd)
 			gxp := 1/vw - gw
@@ -251,8 +257,8 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 			}
 			sc.vw[s], sc.gxp[s] = vw, gxp
 			c := lp.Step / (math.Sqrt(gw) * vw * gxp)
-			for i, v := range ms {
-				zs[i] = c * v
+			for i, h := range ms {
+				zs[i] = c * ys[i] * h
 			}
 		}
 		mat.Mul(r, 1, ws.z, kernel.NoTrans, u.B, kernel.NoTrans, 1)
@@ -263,19 +269,14 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 			var sumVar float64
 			if ws.hasDeriv {
 				er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
-				tp, tm := tau*(1+tauStep), tau*(1-tauStep)
-				for i, ri := range rs {
-					mean, v, _ := u.Channel.Posterior(ri, tau)
-					xs[i], er[i] = mean, v/tau
-					sumVar += v
-					mp, vp, _ := u.Channel.Posterior(ri, tp)
-					mm, vm, _ := u.Channel.Posterior(ri, tm)
-					et[i] = (mp - mm) / (tp - tm)
-					vt[i] = (vp - vm) / (tp - tm)
-					h := rStep * (1 + math.Abs(ri))
-					_, v1, _ := u.Channel.Posterior(ri+h, tau)
-					_, v2, _ := u.Channel.Posterior(ri-h, tau)
-					vr[i] = (v1 - v2) / (2 * h)
+				if ws.pm != nil {
+					for i, ri := range rs {
+						var v float64
+						xs[i], v, er[i], et[i], vt[i], vr[i] = ws.pm.derivs(ri, tau)
+						sumVar += v
+					}
+				} else {
+					sumVar += u.centralDerivs(rs, xs, er, et, vt, vr, tau)
 				}
 			} else {
 				for i, ri := range rs {
@@ -293,6 +294,27 @@ func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) err
 		}
 	}
 	return nil
+}
+
+// centralDerivs sets x_hat = eta(r; tau) and the derivatives d eta/dr
+// (= Var/tau), and by central differences d eta/dtau, d Var/dtau, d Var/dr,
+// for a prior that is not a Gaussian mixture; it returns sum Var.
+func (u *UnrolledVAMP) centralDerivs(rs, xs, er, et, vt, vr []float64, tau float64) (sumVar float64) {
+	tp, tm := tau*(1+tauStep), tau*(1-tauStep)
+	for i, ri := range rs {
+		mean, v, _ := u.Channel.Posterior(ri, tau)
+		xs[i], er[i] = mean, v/tau
+		sumVar += v
+		mp, vp, _ := u.Channel.Posterior(ri, tp)
+		mm, vm, _ := u.Channel.Posterior(ri, tm)
+		et[i] = (mp - mm) / (tp - tm)
+		vt[i] = (vp - vm) / (tp - tm)
+		h := rStep * (1 + math.Abs(ri))
+		_, v1, _ := u.Channel.Posterior(ri+h, tau)
+		_, v2, _ := u.Channel.Posterior(ri-h, tau)
+		vr[i] = (v1 - v2) / (2 * h)
+	}
+	return sumVar
 }
 
 // LayerMSE sets dst[t][s] = ||x_s - x_hat_{t+1,s}||^2/d for every layer t
@@ -337,22 +359,75 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 		return 0, err
 	}
 	d, N, T := u.B.Cols, x.Rows, u.Layers()
-	fd := float64(d)
 	scale := 2 / float64(N*d)
 	var loss float64
-	xbar, rbar := ws.xbar, ws.rbar
 	for s := range N {
-		xs, hs, bs := x.Row(s), ws.xh[T-1].Row(s), xbar.Row(s)
+		xs, hs, bs := x.Row(s), ws.xh[T-1].Row(s), ws.xbar.Row(s)
 		for i, v := range xs {
 			e := hs[i] - v
 			loss += e * e
 			bs[i] = scale * e
 		}
-		ws.vbar[s], ws.gbar[s] = 0, 0 // the last layer's v_x and gamma_x are unused
 	}
 	loss *= scale / 2
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return loss, errors.New("model: unrolled VAMP loss is not finite")
+	}
+	u.backward(ws, y, grad, nil, nil)
+	return loss, nil
+}
+
+// ForwardTrain is Forward that also keeps, per layer, the derivatives of the
+// denoiser that Backward needs. The codes y may be any real numbers (a
+// relaxed code tanh(beta z) as well as ±1): the layer map of UnrolledVAMP
+// is a smooth function of y.
+func (u *UnrolledVAMP) ForwardTrain(ws *UnrolledWorkspace, y *mat.Dense[float64]) (*mat.Dense[float64], error) {
+	if err := u.check(ws, y); err != nil {
+		return nil, err
+	}
+	ws.hasDeriv = true
+	if err := u.forward(ws, y); err != nil {
+		return nil, err
+	}
+	return ws.xh[u.Layers()-1], nil
+}
+
+// Backward is the reverse pass of the network after ForwardTrain(ws, y):
+// given xbar = dL/dx_hat_T (N x d) it sets grad (len(Theta)) to dL/dTheta
+// and, if non-nil, ybar (N x n) to dL/dy, and adds dL/dB (n x d, through
+// both products p = B q and r = q + c B^T m of every layer) into gB. With
+// m = y h(a), a = g y p: dL/dy = mbar h(a) + abar g p. It allocates nothing.
+func (u *UnrolledVAMP) Backward(ws *UnrolledWorkspace, y, xbar *mat.Dense[float64], grad []float64, ybar, gB *mat.Dense[float64]) error {
+	n, d := u.B.Rows, u.B.Cols
+	switch {
+	case !ws.hasDeriv || y.Rows != ws.rows || y.Cols != n:
+		return errors.New("model: Backward needs ForwardTrain on the same codes first")
+	case xbar.Rows != y.Rows || xbar.Cols != d:
+		return fmt.Errorf("model: output gradient %dx%d for %d signals of dimension %d", xbar.Rows, xbar.Cols, y.Rows, d)
+	case len(grad) != len(u.Theta):
+		return fmt.Errorf("model: gradient of length %d for %d parameters", len(grad), len(u.Theta))
+	case ybar != nil && (ybar.Rows != y.Rows || ybar.Cols != n):
+		return fmt.Errorf("model: code gradient %dx%d for codes %dx%d", ybar.Rows, ybar.Cols, y.Rows, n)
+	case gB != nil && (gB.Rows != n || gB.Cols != d):
+		return fmt.Errorf("model: matrix gradient %dx%d for a %dx%d matrix", gB.Rows, gB.Cols, n, d)
+	}
+	ws.xbar.Copy(xbar)
+	u.backward(ws, y, grad, ybar, gB)
+	return nil
+}
+
+// backward runs the reverse pass from ws.xbar = dL/dx_hat_T (see Backward).
+func (u *UnrolledVAMP) backward(ws *UnrolledWorkspace, y *mat.Dense[float64], grad []float64, ybar, gB *mat.Dense[float64]) {
+	d, N, T := u.B.Cols, y.Rows, u.Layers()
+	fd := float64(d)
+	xbar, rbar := ws.xbar, ws.rbar
+	for s := range N {
+		ws.vbar[s], ws.gbar[s] = 0, 0 // the last layer's v_x and gamma_x are unused
+	}
+	if ybar != nil {
+		for s := range N {
+			clear(ybar.Row(s))
+		}
 	}
 	clear(rbar.Data)
 	clear(grad)
@@ -379,7 +454,18 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 			g[ParamTau] += -ws.gbar[s]*gxp/lp.Tau + tb*tau
 			gxpBar[s] = ws.gbar[s]/lp.Tau - tb*tau/gxp
 		}
-		// r = q + c B^T m: z = B rbar, cbar = <z, m>, mbar = c z.
+		// r = q + c B^T m: z = B rbar, cbar = <z, m>, mbar = c z; and
+		// dL/dB += (c m)^T rbar.
+		if gB != nil {
+			for s := range N {
+				c := lp.Step / (math.Sqrt(sc.gw[s]) * sc.vw[s] * sc.gxp[s])
+				zc, ys, hs := ws.zc.Row(s), y.Row(s), ws.m[t].Row(s)
+				for i, h := range hs {
+					zc[i] = c * ys[i] * h
+				}
+			}
+			mat.Mul(gB, 1, ws.zc, kernel.Trans, rbar, kernel.NoTrans, 1)
+		}
 		mat.Mul(ws.z, 1, rbar, kernel.NoTrans, u.B, kernel.Trans, 0)
 		gwBar := ws.t2
 		for s := range N {
@@ -388,9 +474,13 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 			c := lp.Step / (sq * vw * gxp)
 			gg := lp.Gain * sq
 			zs, ms, ps, ys := ws.z.Row(s), ws.m[t].Row(s), ws.p[t].Row(s), y.Row(s)
+			var ybs []float64
+			if ybar != nil {
+				ybs = ybar.Row(s)
+			}
 			var cbar float64
 			for i, z := range zs {
-				cbar += z * ms[i]
+				cbar += z * ys[i] * ms[i]
 			}
 			g[ParamStep] += cbar * c
 			cb := cbar * c
@@ -407,12 +497,15 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 			for i, z := range zs {
 				yi, pi := ys[i], ps[i]
 				a := gg * yi * pi
-				h := yi * ms[i]
+				h := ms[i]
 				hp := -h * (a + h)
 				tvp := -(hp*(a+h) + h*(1+hp))
 				ab := c*z*yi*hp + swb*tvp
 				gb += ab * yi * pi
 				zs[i] = gg * ab * yi // pbar
+				if ybs != nil {
+					ybs[i] += c*z*h + ab*gg*pi
+				}
 			}
 			g[ParamGain] += gb * gg
 			gwb += gb * gg / (2 * gw)
@@ -420,6 +513,9 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 		}
 		if t == 0 {
 			break // q = 0 in the first layer
+		}
+		if gB != nil {
+			mat.Mul(gB, 1, ws.z, kernel.Trans, ws.q[t], kernel.NoTrans, 1) // p = B q
 		}
 		mat.Mul(rbar, 1, ws.z, kernel.NoTrans, u.B, kernel.NoTrans, 1) // rbar is now qbar
 		for s := range N {
@@ -446,5 +542,4 @@ func (u *UnrolledVAMP) Gradient(ws *UnrolledWorkspace, x, y *mat.Dense[float64],
 			ws.vbar[s], ws.gbar[s] = vxb, gxb
 		}
 	}
-	return loss, nil
 }
