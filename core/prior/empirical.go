@@ -54,8 +54,10 @@ type Empirical struct {
 
 // DefaultEmpiricalBins is the B NewEmpirical uses when bins <= 0: 64 to
 // 128 bins, so at most 257 components (an atom at 0 and mirrored pairs).
-// The change of mmse from B = 64 to 256 is measured by the tests of this
-// package and of the data package (MNIST pca and zca).
+// The change of mmse from B = 64 to 256 (measured by the tests of this
+// package and of the data package): below 1e-5 for BG(0.2), N(0,1) and
+// MNIST pca; 7e-4 and 2e-4 for MNIST zca (kurtosis 16) at snr 0.19 and
+// 1.75, the snr of the shallow channel at r = 1/4 and 1.
 const DefaultEmpiricalBins = 64
 
 // NewEmpirical returns the symmetrised, standardised, binned prior of the
