@@ -66,7 +66,8 @@ func ParseDomain(s string) (Domain, error) {
 // DefaultDim is the dimension d used when none is given: every pixel for
 // ZCA (which stays in pixel space), and 256 principal components for PCA on
 // every data set. On MNIST 256 components keep 97.9% of the pixel variance
-// (64 keep 86%, 128 keep 94%; measured on the 60000 training images), the
+// (64 keep 86%, 128 keep 94%; measured on the 60000 training images; on
+// Fashion-MNIST 96.6%), the
 // last kept eigenvalue is 1/500 of the largest (so whitening does not blow
 // up quantisation noise), d = 256 is a power of two, and a training step at
 // r = 1 (n = d = 256) is small.
