@@ -51,6 +51,7 @@ var registry = []Experiment{
 	layersExperiment,
 	jointExperiment,
 	phaseExperiment,
+	imagesExperiment,
 }
 
 // Experiments returns the registry (a copy), in report order.
