@@ -247,48 +247,23 @@ func (j *Joint) Groups(g *JointGrad) []ParamGroup {
 // JointWorkspace holds the activations of a batch of up to Cap signals,
 // reused so that Decode and Gradient allocate nothing.
 type JointWorkspace struct {
-	cap, rows   int
+	batchBuffers
 	z, s, t, ds *mat.Dense[float64] // N x n: pre-activations, codes, tanh, code gradient
 	v, xh, e    *mat.Dense[float64] // N x d: statistic, estimate, output gradient
-	all         []*mat.Dense[float64]
-	full        [][]float64
 	u           *UnrolledWorkspace
 }
 
 // NewWorkspace returns a workspace for batches of up to batch signals.
 func (j *Joint) NewWorkspace(batch int) *JointWorkspace {
 	n, d := j.Bits(), j.Dim()
-	ws := &JointWorkspace{cap: batch, rows: batch}
-	buf := func(c int) *mat.Dense[float64] {
-		m := mat.New[float64](batch, c)
-		ws.all = append(ws.all, m)
-		ws.full = append(ws.full, m.Data)
-		return m
-	}
+	ws := &JointWorkspace{batchBuffers: batchBuffers{cap: batch, rows: batch}}
+	buf := ws.newBuf
 	ws.z, ws.s, ws.t, ws.ds = buf(n), buf(n), buf(n), buf(n)
 	ws.v, ws.xh, ws.e = buf(d), buf(d), buf(d)
 	if j.Decoder == UnrolledDecoder {
 		ws.u = j.U.NewWorkspace(batch)
 	}
 	return ws
-}
-
-// Cap is the largest batch the workspace takes.
-func (ws *JointWorkspace) Cap() int { return ws.cap }
-
-func (ws *JointWorkspace) setRows(r int) error {
-	if r < 1 || r > ws.cap {
-		return fmt.Errorf("model: batch of %d signals for a workspace of %d", r, ws.cap)
-	}
-	if r == ws.rows {
-		return nil
-	}
-	for i, m := range ws.all {
-		m.Rows = r
-		m.Data = ws.full[i][:r*m.Stride]
-	}
-	ws.rows = r
-	return nil
 }
 
 // forward computes Z = X B^T, the codes (sign(Z), or the relaxed s~(Z) if

@@ -115,7 +115,7 @@ type layerScalars struct {
 // UnrolledWorkspace holds the activations of a batch of up to Cap signals,
 // reused across calls so that Forward and Gradient allocate nothing.
 type UnrolledWorkspace struct {
-	cap, rows int
+	batchBuffers
 	// per layer: q, r and x_hat (N x d), p and h(a) (N x n); for the
 	// backward pass d eta/dr, d eta/dtau, d Var/dtau, d Var/dr at r (N x d).
 	q, r, xh, etaR, etaT, varT, varR, p, m []*mat.Dense[float64]
@@ -123,8 +123,6 @@ type UnrolledWorkspace struct {
 	rbar, xbar                             *mat.Dense[float64] // N x d
 	z, zc                                  *mat.Dense[float64] // N x n
 	vbar, gbar, t1, t2                     []float64           // per-signal adjoints and scratch
-	all                                    []*mat.Dense[float64]
-	full                                   [][]float64
 	hasDeriv                               bool
 	// pm gives the denoiser's derivatives analytically for a mixture prior
 	// (nil: central differences).
@@ -134,13 +132,8 @@ type UnrolledWorkspace struct {
 // NewWorkspace returns a workspace for batches of up to batch signals.
 func (u *UnrolledVAMP) NewWorkspace(batch int) *UnrolledWorkspace {
 	n, d, T := u.B.Rows, u.B.Cols, u.Layers()
-	ws := &UnrolledWorkspace{cap: batch, rows: batch, pm: newPosteriorMoments(u.Channel)}
-	newBuf := func(cols int) *mat.Dense[float64] {
-		m := mat.New[float64](batch, cols)
-		ws.all = append(ws.all, m)
-		ws.full = append(ws.full, m.Data)
-		return m
-	}
+	ws := &UnrolledWorkspace{batchBuffers: batchBuffers{cap: batch, rows: batch}, pm: newPosteriorMoments(u.Channel)}
+	newBuf := ws.newBuf
 	vec := func() []float64 { return make([]float64, batch) }
 	for range T {
 		ws.q = append(ws.q, newBuf(d))
@@ -158,25 +151,6 @@ func (u *UnrolledVAMP) NewWorkspace(batch int) *UnrolledWorkspace {
 	ws.rbar, ws.xbar, ws.z, ws.zc = newBuf(d), newBuf(d), newBuf(n), newBuf(n)
 	ws.vbar, ws.gbar, ws.t1, ws.t2 = vec(), vec(), vec(), vec()
 	return ws
-}
-
-// Cap is the largest batch the workspace takes.
-func (ws *UnrolledWorkspace) Cap() int { return ws.cap }
-
-// setRows makes every matrix buffer hold the first n rows (no allocation).
-func (ws *UnrolledWorkspace) setRows(n int) error {
-	if n < 1 || n > ws.cap {
-		return fmt.Errorf("model: batch of %d signals for a workspace of %d", n, ws.cap)
-	}
-	if n == ws.rows {
-		return nil
-	}
-	for i, m := range ws.all {
-		m.Rows = n
-		m.Data = ws.full[i][:n*m.Stride]
-	}
-	ws.rows = n
-	return nil
 }
 
 func (u *UnrolledVAMP) check(ws *UnrolledWorkspace, y *mat.Dense[float64]) error {
