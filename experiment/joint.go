@@ -209,101 +209,133 @@ func jointCell(ctx context.Context, c JointConfig, p prior.Prior, r float64, see
 	r = size.Rate()
 	rng := rand.New(rand.NewPCG(pointSeed(c.Seed, p.AbsMoment(), r, d), uint64(seed)))
 	cell := JointCell{Prior: p.Name(), Rate: r, Dim: d, Seed: seed}
-	den, err := theory.DenoiserLoss(p, r, theory.Haar)
-	if err != nil {
-		return cell, err
-	}
-	test := mat.New[float64](c.TestSignals, d)
-	prior.Fill(p, rng, test.Data)
-	val := mat.New[float64](c.ValSignals, d)
-	prior.Fill(p, rng, val.Data)
-	q := model.Energies(test)
-	losses := func(j *model.Joint) ([]float64, error) {
-		l := make([]float64, test.Rows)
-		return l, j.Losses(j.NewWorkspace(min(256, test.Rows)), test, l)
-	}
-	// Progress: the shallow steps, then each unrolled network's steps x T.
-	total := float64(c.ShallowSteps)
+	b := &jointBench{ctx: ctx, c: c, p: p, ch: ch, r: r, rng: rng, frac: frac, total: float64(c.ShallowSteps)}
 	for _, T := range c.Layers {
-		total += float64(c.UnrolledSteps * T)
+		b.total += float64(c.UnrolledSteps * T) // progress: the shallow steps, then each unrolled network's steps x T
 	}
-	done := 0.0
-	fit := func(j *model.Joint, cfg train.JointConfig, weight float64) (JointCurve, error) {
-		base := done
-		cfg.Progress = func(step, _ int, _ float64) { frac((base + float64(step)*weight) / total) }
-		f, err := train.TrainJoint(ctx, j, p, rng, val, cfg)
-		done += float64(cfg.Steps) * weight
-		return JointCurve{Steps: f.ValidationStep, Loss: f.Validation}, err
-	}
-
+	b.test = mat.New[float64](c.TestSignals, d)
+	prior.Fill(p, rng, b.test.Data)
+	b.val = mat.New[float64](c.ValSignals, d)
+	prior.Fill(p, rng, b.val.Data)
+	b.q = model.Energies(b.test)
 	haar, err := train.HaarEncoder(rng, n, d)
 	if err != nil {
 		return cell, err
 	}
-	mm, err := model.NewShallowMMSE(haar, ch, model.HaarEnsemble)
-	if err != nil {
+	if err := b.shallow(&cell, haar); err != nil {
 		return cell, err
 	}
-	y := mat.New[float64](test.Rows, n)
-	model.Encode(y, haar, test)
-	xh := mat.New[float64](test.Rows, d)
-	mm.Decode(xh, y)
-	lm := make([]float64, test.Rows)
-	model.SignalLosses(test, xh, lm)
-	cell.HaarMMSE = measure(lm, q, den)
-	hs, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, haar.Clone(), nil, p, rng, 4000)
-	if err != nil {
-		return cell, err
-	}
-	lh, err := losses(hs)
-	if err != nil {
-		return cell, err
-	}
-	cell.HaarSpline = measure(lh, q, den)
-	js, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, randomUnitRows(rng, n, d), nil, p, rng, 4000)
-	if err != nil {
-		return cell, err
-	}
-	if cell.Curve, err = fit(js, train.JointConfig{Steps: c.ShallowSteps, LR: 2e-3}, 1); err != nil {
-		return cell, err
-	}
-	lj, err := losses(js)
-	if err != nil {
-		return cell, err
-	}
-	cell.JointSpline, cell.JointVsHaar = measure(lj, q, den), paired(lj, lh)
-	cell.HaarEnc, cell.JointEnc = encoderChannel(haar, test, r), encoderChannel(js.B, test, r)
-
 	for _, T := range c.Layers {
-		se, err := theory.StateEvolution(p, r, theory.Haar, theory.SEOptions{Iters: T})
+		u, fixedPoint, err := b.unrolled(haar, T)
 		if err != nil {
 			return cell, err
 		}
-		cell.FixedPoint = se.FixedPoint
-		fixed, err := model.NewJointUnrolled(haar.Clone(), ch, T, true)
-		if err != nil {
-			return cell, err
-		}
-		lf, err := losses(fixed)
-		if err != nil {
-			return cell, err
-		}
-		ju, err := model.NewJointUnrolled(haar.Clone(), ch, T, true)
-		if err != nil {
-			return cell, err
-		}
-		u := JointUnrolled{Layers: T, Fixed: measure(lf, q, se.Trajectory[T-1])}
-		if u.Curve, err = fit(ju, train.JointConfig{Steps: c.UnrolledSteps, Batch: 32, LR: 1e-4, EvalEvery: 25}, float64(T)); err != nil {
-			return cell, err
-		}
-		lu, err := losses(ju)
-		if err != nil {
-			return cell, err
-		}
-		u.Joint, u.Gain = measure(lu, q, se.Trajectory[T-1]), paired(lu, lf)
+		cell.FixedPoint = fixedPoint
 		cell.Unrolled = append(cell.Unrolled, u)
 	}
 	return cell, nil
+}
+
+// jointBench is what the networks of one joint cell share: the prior, the
+// random stream (consumed in a fixed order), the test and validation
+// signals and the progress accounting.
+type jointBench struct {
+	ctx         context.Context
+	c           JointConfig
+	p           prior.Prior
+	ch          prior.Channel
+	r           float64
+	rng         *rand.Rand
+	test, val   *mat.Dense[float64]
+	q           []float64 // energies of the test signals
+	frac        func(float64)
+	total, done float64
+}
+
+// losses are the per-signal test losses of j.
+func (b *jointBench) losses(j *model.Joint) ([]float64, error) {
+	l := make([]float64, b.test.Rows)
+	return l, j.Losses(j.NewWorkspace(min(256, b.test.Rows)), b.test, l)
+}
+
+// fit trains j jointly; weight scales its steps for the progress bar.
+func (b *jointBench) fit(j *model.Joint, cfg train.JointConfig, weight float64) (JointCurve, error) {
+	base := b.done
+	cfg.Progress = func(step, _ int, _ float64) { b.frac((base + float64(step)*weight) / b.total) }
+	f, err := train.TrainJoint(b.ctx, j, b.p, b.rng, b.val, cfg)
+	b.done += float64(cfg.Steps) * weight
+	return JointCurve{Steps: f.ValidationStep, Loss: f.Validation}, err
+}
+
+// shallow fills the shallow decoders of cell: the MMSE and the fitted
+// spline denoiser on the Haar encoder, and the spline trained jointly with
+// its encoder from random rows, with both encoders' effective channels.
+func (b *jointBench) shallow(cell *JointCell, haar *mat.Dense[float64]) error {
+	den, err := theory.DenoiserLoss(b.p, b.r, theory.Haar)
+	if err != nil {
+		return err
+	}
+	mm, err := model.NewShallowMMSE(haar, b.ch, model.HaarEnsemble)
+	if err != nil {
+		return err
+	}
+	y := mat.New[float64](b.test.Rows, haar.Rows)
+	model.Encode(y, haar, b.test)
+	cell.HaarMMSE = measure(shallowLosses(mm, train.SignalSet{X: b.test, Y: y}), b.q, den)
+	hs, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, haar.Clone(), nil, b.p, b.rng, 4000)
+	if err != nil {
+		return err
+	}
+	lh, err := b.losses(hs)
+	if err != nil {
+		return err
+	}
+	cell.HaarSpline = measure(lh, b.q, den)
+	js, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, randomUnitRows(b.rng, haar.Rows, haar.Cols), nil, b.p, b.rng, 4000)
+	if err != nil {
+		return err
+	}
+	if cell.Curve, err = b.fit(js, train.JointConfig{Steps: b.c.ShallowSteps, LR: 2e-3}, 1); err != nil {
+		return err
+	}
+	lj, err := b.losses(js)
+	if err != nil {
+		return err
+	}
+	cell.JointSpline, cell.JointVsHaar = measure(lj, b.q, den), paired(lj, lh)
+	cell.HaarEnc, cell.JointEnc = encoderChannel(haar, b.test, b.r), encoderChannel(js.B, b.test, b.r)
+	return nil
+}
+
+// unrolled measures fixed VAMP with T layers on the Haar encoder and the
+// same network trained jointly from it, against the state evolution.
+func (b *jointBench) unrolled(haar *mat.Dense[float64], T int) (JointUnrolled, float64, error) {
+	se, err := theory.StateEvolution(b.p, b.r, theory.Haar, theory.SEOptions{Iters: T})
+	if err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	fixed, err := model.NewJointUnrolled(haar.Clone(), b.ch, T, true)
+	if err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	lf, err := b.losses(fixed)
+	if err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	ju, err := model.NewJointUnrolled(haar.Clone(), b.ch, T, true)
+	if err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	u := JointUnrolled{Layers: T, Fixed: measure(lf, b.q, se.Trajectory[T-1])}
+	if u.Curve, err = b.fit(ju, train.JointConfig{Steps: b.c.UnrolledSteps, Batch: 32, LR: 1e-4, EvalEvery: 25}, float64(T)); err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	lu, err := b.losses(ju)
+	if err != nil {
+		return JointUnrolled{}, 0, err
+	}
+	u.Joint, u.Gain = measure(lu, b.q, se.Trajectory[T-1]), paired(lu, lf)
+	return u, se.FixedPoint, nil
 }
 
 // randomUnitRows returns n rows of i.i.d. N(0, 1) entries normalised to unit
