@@ -34,16 +34,13 @@ const jointValSignals = 400
 func trainJoint(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	p := s.Prior
 	n, d := s.Size.Bits, s.Size.Dim
-	r := s.Size.Rate()
 	rng := rand.New(rand.NewPCG(s.Seed, 1))
-	spec := train.JointSpec{Denoiser: s.Denoiser, Layers: s.Layers, Untied: s.Untied}
+	spec := train.JointSpec{Denoiser: s.Denoiser, Layers: s.Layers, Untied: s.Untied, Decoder: model.UnrolledDecoder}
 	switch s.Decoder {
 	case Linear:
 		spec.Decoder = model.LinearDecoder
 	case Denoiser:
 		spec.Decoder = model.ShallowDecoder
-	default:
-		spec.Decoder = model.UnrolledDecoder
 	}
 	cfg := train.JointConfig{Steps: s.Steps, Batch: s.Batch, LR: s.LR, Progress: s.Progress}
 	if cfg.LR == 0 && spec.Decoder == model.UnrolledDecoder {
@@ -55,26 +52,9 @@ func trainJoint(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	val := mat.New[float64](jointValSignals, d)
 	prior.Fill(p, rng, val.Data)
 	start := time.Now()
-	b, err := train.HaarEncoder(rng, n, d)
+	b, a0, steps, err := jointStart(ctx, s, rng, val, cfg)
 	if err != nil {
 		return TrainResult{}, err
-	}
-	var a0 *mat.Dense[float64]
-	steps := 0
-	switch s.Start {
-	case StartRandom:
-		b = randomUnitRows(rng, n, d)
-	case StartLinear:
-		lin, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, b, nil, p, rng, 4000)
-		if err != nil {
-			return TrainResult{}, err
-		}
-		fit, err := train.TrainJoint(ctx, lin, p, rng, val, cfg)
-		if err != nil {
-			return TrainResult{}, err
-		}
-		steps += len(fit.TrainLoss)
-		b, a0 = lin.B, lin.A
 	}
 	j, err := train.InitJoint(spec, b, a0, p, rng, 4000)
 	if err != nil {
@@ -84,43 +64,71 @@ func trainJoint(ctx context.Context, s TrainSpec) (TrainResult, error) {
 	if err != nil {
 		return TrainResult{}, fmt.Errorf("%s, %v: %w", p.Name(), s.Size, err)
 	}
-	steps += len(fit.TrainLoss)
 	res := TrainResult{
-		Prior: p.Name(), Rate: r, Dim: d, Bits: n, Trainer: Joint, Steps: steps, Seed: s.Seed,
+		Prior: p.Name(), Rate: s.Size.Rate(), Dim: d, Bits: n, Trainer: Joint, Steps: steps + len(fit.TrainLoss), Seed: s.Seed,
 		Kurtosis: p.ExcessKurtosis(), S4: model.RowS4(j.B), TrainSeconds: time.Since(start).Seconds(),
 		Decoder: s.Decoder, Curve: &JointCurve{Steps: fit.ValidationStep, Loss: fit.Validation},
 	}
-	test := mat.New[float64](s.Samples, d)
+	err = measureJoint(s, j, &res)
+	res.GapSE = res.Measured.GapSE()
+	return res, err
+}
+
+// jointStart returns the encoder (and decoder matrix, if any) joint
+// training starts from, and the steps spent getting there: Haar rows,
+// random unit rows, or the trained linear autoencoder.
+func jointStart(ctx context.Context, s TrainSpec, rng *rand.Rand, val *mat.Dense[float64], cfg train.JointConfig) (b, a0 *mat.Dense[float64], steps int, err error) {
+	if b, err = train.HaarEncoder(rng, s.Size.Bits, s.Size.Dim); err != nil {
+		return nil, nil, 0, err
+	}
+	switch s.Start {
+	case StartRandom:
+		b = randomUnitRows(rng, s.Size.Bits, s.Size.Dim)
+	case StartLinear:
+		lin, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, b, nil, s.Prior, rng, 4000)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		fit, err := train.TrainJoint(ctx, lin, s.Prior, rng, val, cfg)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return lin.B, lin.A, len(fit.TrainLoss), nil
+	}
+	return b, nil, 0, nil
+}
+
+// measureJoint measures the trained network j on Samples fresh signals
+// (seed stream 4) against its prediction: 1 - 2r/pi (linear), the
+// denoiser's mmse, or the state evolution after each layer (unrolled).
+func measureJoint(s TrainSpec, j *model.Joint, res *TrainResult) error {
+	p, r := s.Prior, s.Size.Rate()
+	test := mat.New[float64](s.Samples, s.Size.Dim)
 	prior.Fill(p, rand.New(rand.NewPCG(s.Seed, 4)), test.Data)
 	q := model.Energies(test)
 	l := make([]float64, s.Samples)
 	if err := j.Losses(j.NewWorkspace(min(256, s.Samples)), test, l); err != nil {
-		return res, err
+		return err
 	}
 	switch s.Decoder {
 	case Linear:
 		pred, err := theory.GaussEquivalentLoss(r)
-		if err != nil {
-			return res, err
-		}
 		res.Measured, res.Conjecture = measure(l, q, pred), theory.IsConjecture(r)
+		return err
 	case Denoiser:
 		pred, err := jointDenoiserPrediction(p, r)
-		if err != nil {
-			return res, err
-		}
 		res.Measured, res.Conjecture = measure(l, q, pred), r > 1
-	default:
-		y := mat.New[float64](s.Samples, n)
-		model.Encode(y, j.B, test)
-		res.Layers = s.Layers
-		if res.Trajectory, err = unrolledTrajectory(j.U, train.SignalSet{X: test, Y: y}, p, r); err != nil {
-			return res, err
-		}
-		res.Measured = res.Trajectory[s.Layers-1].Measured
+		return err
 	}
-	res.GapSE = res.Measured.GapSE()
-	return res, nil
+	y := mat.New[float64](s.Samples, s.Size.Bits)
+	model.Encode(y, j.B, test)
+	res.Layers = s.Layers
+	var err error
+	if res.Trajectory, err = unrolledTrajectory(j.U, train.SignalSet{X: test, Y: y}, p, r); err != nil {
+		return err
+	}
+	res.Measured = res.Trajectory[s.Layers-1].Measured
+	return nil
 }
 
 // jointDenoiserPrediction is mmse(2r/(pi - 2r)) for r <= 1 (THEORY.md 5) and
