@@ -172,73 +172,93 @@ func plotPhaseLoss(c PhaseConfig, cells []phaseCell, path string) error {
 			continue
 		}
 		slices.Sort(ps)
-		pl := plot.New()
-		name := map[string]string{"sr": "SR(p)", "bg": "BG(p), control"}[fam]
-		pl.Title.Text = fmt.Sprintf("%s, r = 1, d = %d: refitted loss and the candidates", name, c.Dim)
-		pl.X.Label.Text = "p"
-		pl.Y.Label.Text = "loss (decoder refitted with bias)"
-		pl.Legend.Top, pl.Legend.Left = false, true
-		mk := func(p float64) prior.Prior {
-			if fam == "sr" {
-				return prior.SparseRademacher{P: p}
-			}
-			return prior.BernoulliGaussian{P: p}
-		}
-		lo, hi := max(0.05, ps[0]-0.1), 1.0
-		line := func(label string, col int, dash bool, fn func(p float64) float64) {
-			l := plotter.NewFunction(fn)
-			l.XMin, l.XMax, l.Samples = lo, hi, 200
-			l.Color, l.Width = palette[col%len(palette)], vg.Points(1)
-			if dash {
-				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			}
-			pl.Add(l)
-			pl.Legend.Add(label, l)
-		}
-		line("identity, fair ties: 1 - (E|x|)^2", 3, false, func(p float64) float64 { return theory.IdentityLoss(mk(p), theory.FairCoin, theory.Symmetric) })
-		line("identity, sign(0)=+1, affine decoder (exact at every d)", 4, false, func(p float64) float64 { return theory.IdentityLoss(mk(p), theory.PlusOne, theory.Affine) })
-		line(fmt.Sprintf("identity, sign(0)=+1, full linear decoder without bias, exact at d = %d", c.Dim), 4, true, func(p float64) float64 { v, _ := theory.IdentityLossFiniteD(mk(p), c.Dim); return v })
-		line("rotation 1 - 2/pi", 2, false, func(float64) float64 { return theory.RotationLoss() })
-		line(fmt.Sprintf("rotation at d = %d (Edgeworth)", c.Dim), 2, true, func(p float64) float64 { v, _ := theory.RotationLossFiniteD(mk(p), c.Dim); return v })
-		var bb plotter.XYs
-		for _, p := range ps {
-			for _, cl := range cells {
-				if cl.fam == fam && cl.p == p {
-					bb = append(bb, plotter.XY{X: p, Y: cl.th.BestBlock})
-					break
-				}
-			}
-		}
-		bl, err := plotter.NewLine(bb)
+		pl, err := phaseLossPlot(c, cells, fam, ps)
 		if err != nil {
 			return err
 		}
-		bl.Color, bl.Width, bl.Dashes = palette[0], vg.Points(1), []vg.Length{vg.Points(1), vg.Points(2)}
-		pl.Add(bl)
-		pl.Legend.Add(fmt.Sprintf("best block k = 2..%d, Hadamard (+1, bias)", c.MaxHaar), bl)
-		for _, rec := range c.Recipes {
-			var pts errPoints
-			for _, cl := range cells {
-				if cl.fam == fam && cl.recipe == rec {
-					pts.add(cl.p, cl.loss, cl.lossSD, math.Inf(-1))
-				}
-			}
-			if len(pts.XYs) == 0 {
-				continue
-			}
-			i, g := phaseRecipeStyle(c, rec)
-			sc, eb, err := errorBars(pts, palette[(i*1)%len(palette)], g)
-			if err != nil {
-				return err
-			}
-			pl.Add(eb, sc)
-			pl.Legend.Add(rec+" (mean ± sd over seeds)", sc)
-		}
-		pl.Y.Min, pl.Y.Max = 0, map[string]float64{"sr": 0.6, "bg": 0.8}[fam]
-		pl.X.Min, pl.X.Max = lo, hi
 		pls = append(pls, pl)
 	}
 	return tiles(path, vg.Length(len(pls))*7*vg.Inch, 6*vg.Inch, pls...)
+}
+
+// phaseLossPlot draws one prior family's refitted losses against p, over
+// every theory candidate.
+func phaseLossPlot(c PhaseConfig, cells []phaseCell, fam string, ps []float64) (*plot.Plot, error) {
+	pl := plot.New()
+	name := map[string]string{"sr": "SR(p)", "bg": "BG(p), control"}[fam]
+	pl.Title.Text = fmt.Sprintf("%s, r = 1, d = %d: refitted loss and the candidates", name, c.Dim)
+	pl.X.Label.Text = "p"
+	pl.Y.Label.Text = "loss (decoder refitted with bias)"
+	pl.Legend.Top, pl.Legend.Left = false, true
+	lo, hi := max(0.05, ps[0]-0.1), 1.0
+	if err := phaseTheoryLines(pl, c, cells, fam, ps, lo, hi); err != nil {
+		return nil, err
+	}
+	for _, rec := range c.Recipes {
+		var pts errPoints
+		for _, cl := range cells {
+			if cl.fam == fam && cl.recipe == rec {
+				pts.add(cl.p, cl.loss, cl.lossSD, math.Inf(-1))
+			}
+		}
+		if len(pts.XYs) == 0 {
+			continue
+		}
+		i, g := phaseRecipeStyle(c, rec)
+		sc, eb, err := errorBars(pts, palette[(i*1)%len(palette)], g)
+		if err != nil {
+			return nil, err
+		}
+		pl.Add(eb, sc)
+		pl.Legend.Add(rec+" (mean ± sd over seeds)", sc)
+	}
+	pl.Y.Min, pl.Y.Max = 0, map[string]float64{"sr": 0.6, "bg": 0.8}[fam]
+	pl.X.Min, pl.X.Max = lo, hi
+	return pl, nil
+}
+
+// phaseTheoryLines adds the candidates' losses on [lo, hi]: the identity
+// under both tie conventions (and exact at d), the rotation (and its
+// Edgeworth value at d) and the best block at each p of the cells.
+func phaseTheoryLines(pl *plot.Plot, c PhaseConfig, cells []phaseCell, fam string, ps []float64, lo, hi float64) error {
+	mk := func(p float64) prior.Prior {
+		if fam == "sr" {
+			return prior.SparseRademacher{P: p}
+		}
+		return prior.BernoulliGaussian{P: p}
+	}
+	line := func(label string, col int, dash bool, fn func(p float64) float64) {
+		l := plotter.NewFunction(fn)
+		l.XMin, l.XMax, l.Samples = lo, hi, 200
+		l.Color, l.Width = palette[col%len(palette)], vg.Points(1)
+		if dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		pl.Add(l)
+		pl.Legend.Add(label, l)
+	}
+	line("identity, fair ties: 1 - (E|x|)^2", 3, false, func(p float64) float64 { return theory.IdentityLoss(mk(p), theory.FairCoin, theory.Symmetric) })
+	line("identity, sign(0)=+1, affine decoder (exact at every d)", 4, false, func(p float64) float64 { return theory.IdentityLoss(mk(p), theory.PlusOne, theory.Affine) })
+	line(fmt.Sprintf("identity, sign(0)=+1, full linear decoder without bias, exact at d = %d", c.Dim), 4, true, func(p float64) float64 { v, _ := theory.IdentityLossFiniteD(mk(p), c.Dim); return v })
+	line("rotation 1 - 2/pi", 2, false, func(float64) float64 { return theory.RotationLoss() })
+	line(fmt.Sprintf("rotation at d = %d (Edgeworth)", c.Dim), 2, true, func(p float64) float64 { v, _ := theory.RotationLossFiniteD(mk(p), c.Dim); return v })
+	var bb plotter.XYs
+	for _, p := range ps {
+		for _, cl := range cells {
+			if cl.fam == fam && cl.p == p {
+				bb = append(bb, plotter.XY{X: p, Y: cl.th.BestBlock})
+				break
+			}
+		}
+	}
+	bl, err := plotter.NewLine(bb)
+	if err != nil {
+		return err
+	}
+	bl.Color, bl.Width, bl.Dashes = palette[0], vg.Points(1), []vg.Length{vg.Points(1), vg.Points(2)}
+	pl.Add(bl)
+	pl.Legend.Add(fmt.Sprintf("best block k = 2..%d, Hadamard (+1, bias)", c.MaxHaar), bl)
+	return nil
 }
 
 func plotPhaseShape(c PhaseConfig, cells []phaseCell, path string) error {
@@ -343,7 +363,14 @@ func phaseReport(c PhaseConfig, cells []phaseCell, heats []string) string {
 		c.Batch, c.FitSignals, c.TestSignals, float64(c.Dim+2)/3)
 	b.WriteString("![refitted loss against p with every candidate](phase/phase-loss.png)\n\n")
 	b.WriteString("![identity-ness and participation ratio against p](phase/phase-shape.png)\n\n")
-	// What each recipe finds on SR, and where the switch falls.
+	phaseSwitches(&b, c, cells)
+	phaseNearIdentity(&b, c, cells)
+	phaseTable(&b, cells, heats)
+	return b.String()
+}
+
+// phaseSwitches says what each recipe finds on SR, and where the switch falls.
+func phaseSwitches(b *strings.Builder, c PhaseConfig, cells []phaseCell) {
 	for _, rec := range c.Recipes {
 		var rot, id []float64
 		var desc []string
@@ -360,23 +387,27 @@ func phaseReport(c PhaseConfig, cells []phaseCell, heats []string) string {
 				id = append(id, cl.p)
 			}
 		}
-		fmt.Fprintf(&b, "- **%s** finds (SR, mean over seeds; identity if identity-ness > 0.9, rotation if PR > (d+2)/6): %s. ", rec, strings.Join(desc, "; "))
+		fmt.Fprintf(b, "- **%s** finds (SR, mean over seeds; identity if identity-ness > 0.9, rotation if PR > (d+2)/6): %s. ", rec, strings.Join(desc, "; "))
 		switch {
 		case len(rot) > 0 && len(id) > 0:
-			fmt.Fprintf(&b, "The switch falls between p = %g (last rotation-like) and p = %g (first identity-like)", slices.Max(rot), slices.Min(id))
+			fmt.Fprintf(b, "The switch falls between p = %g (last rotation-like) and p = %g (first identity-like)", slices.Max(rot), slices.Min(id))
 			if slices.Max(rot) > slices.Min(id) {
 				b.WriteString(" (not monotone in p)")
 			}
 			b.WriteString(".\n")
 		case len(id) > 0:
-			fmt.Fprintf(&b, "It reaches the identity from p = %g on and never a rotation.\n", slices.Min(id))
+			fmt.Fprintf(b, "It reaches the identity from p = %g on and never a rotation.\n", slices.Min(id))
 		case len(rot) > 0:
-			fmt.Fprintf(&b, "It never reaches the identity; rotation-like up to p = %g.\n", slices.Max(rot))
+			fmt.Fprintf(b, "It never reaches the identity; rotation-like up to p = %g.\n", slices.Max(rot))
 		default:
 			b.WriteString("Neither extreme is reached.\n")
 		}
 	}
-	// Near-identity encoders against their snapped signed permutation.
+}
+
+// phaseNearIdentity compares near-identity encoders with their snapped
+// signed permutation.
+func phaseNearIdentity(b *strings.Builder, c PhaseConfig, cells []phaseCell) {
 	var nearID []string
 	for _, cl := range cells {
 		if cl.fam == "sr" && cl.p < 1 && phaseKind(cl, c.Dim) == "identity" && cl.nd >= float64(c.Dim)-0.5 {
@@ -390,24 +421,27 @@ func phaseReport(c PhaseConfig, cells []phaseCell, heats []string) string {
 			"sign(0) = +1 and a bias, (1-p)/(2-p) at every d, up to the refit's held-out penalty (about L (d+1)/N, +0.3%) " +
 			"(refitted loss -> snapped, exact): " + strings.Join(nearID, "; ") + ".\n")
 	}
+}
+
+// phaseTable writes the table of every cell and the heat maps.
+func phaseTable(b *strings.Builder, cells []phaseCell, heats []string) {
 	b.WriteString("\nHow to read the table: *loss* is the refitted loss (mean ± sd over seeds); *identity +1* the exact identity loss with " +
 		"sign(0) = +1 and an affine decoder, 1 - (E|x|)^2/(1-q^2), the same at every d; without a bias the full linear decoder " +
 		"is worse by O(1/d), the dashed line of the figure), *rotation @d* the Edgeworth finite-d rotation loss, *best block* the " +
 		"lowest k-block (Haar k = 2.., Hadamard) with sign(0) = +1 and a bias (Haar k >= 3: Monte Carlo over Haar blocks, se <= 0.003), *snapped* the refitted loss of the encoder snapped to the signed selection of its row maxima, *gap* the loss minus the lowest of all these candidates.\n\n")
 	b.WriteString("| prior | recipe | loss | snapped | identity-ness | PR | distinct | identity +1 | rotation @d | best block | gap to best |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, cl := range cells {
-		fmt.Fprintf(&b, "| %s(%g) | %s | %.4f ± %.4f | %.4f | %.3f | %.1f | %.0f | %.4f | %.4f | %.4f (%s) | %+.4f |\n", strings.ToUpper(cl.fam), cl.p, cl.recipe,
+		fmt.Fprintf(b, "| %s(%g) | %s | %.4f ± %.4f | %.4f | %.3f | %.1f | %.0f | %.4f | %.4f | %.4f (%s) | %+.4f |\n", strings.ToUpper(cl.fam), cl.p, cl.recipe,
 			cl.loss, cl.lossSD, cl.snapped, cl.id, cl.pr, cl.nd, cl.th.IdentityPlus1, cl.th.RotationD, cl.th.BestBlock, cl.th.BestBlockName, cl.loss-cl.th.Best)
 	}
 	if len(heats) > 0 {
 		b.WriteString("\n|W| of the first seed's encoder (rows sorted by their largest entry):\n\n")
 		for _, h := range heats {
-			fmt.Fprintf(&b, "![%s](phase/%s) ", h, h)
+			fmt.Fprintf(b, "![%s](phase/%s) ", h, h)
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
-	return b.String()
 }
 
 // reversed is p with its colours in reverse order (here: white for 0).
