@@ -111,33 +111,24 @@ func shardOption(flagValue string, count int) (experiment.Shard, error) {
 	return s, nil
 }
 
-// commit names the code that produced a report: the build's VCS revision,
-// or else the working tree's git commit (with "+dirty" for uncommitted
-// changes), or "unknown".
+// commit names the code that produced a report: the last git commit that
+// changed anything outside results/ (so committing results does not change
+// the name of the code behind them), with "+dirty" for uncommitted changes
+// outside results/; else the build's VCS revision; else "unknown".
 func commit() string {
+	if out, err := exec.Command("git", "log", "-1", "--format=%h", "--abbrev=12", "--", ".", ":!results").Output(); err == nil && len(out) > 0 {
+		rev := strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results").Output(); err == nil && len(st) > 0 {
+			rev += "+dirty"
+		}
+		return rev
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, dirty string
 		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = "+dirty"
-				}
+			if s.Key == "vcs.revision" {
+				return s.Value[:min(12, len(s.Value))]
 			}
 		}
-		if rev != "" {
-			return rev[:min(12, len(rev))] + dirty
-		}
 	}
-	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	rev := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		rev += "+dirty"
-	}
-	return rev
+	return "unknown"
 }
