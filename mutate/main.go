@@ -58,6 +58,7 @@ func main() {
 	timeout := flag.Duration("timeout", 6*time.Minute, "time limit per mutant")
 	list := flag.String("mutants", "mutate/mutants.txt", "mutant list")
 	out := flag.String("out", "results/mutate/report.md", "report file ('' for none)")
+	quick := flag.Bool("quick", false, "run only the mutated package's own tests (for iterating on a test)")
 	check := flag.Bool("check", false, "only check that every snippet occurs exactly once")
 	flag.Parse()
 	if *check {
@@ -67,7 +68,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*list, *only, *out, *timeout); err != nil {
+	if err := run(*list, *only, *out, *timeout, *quick); err != nil {
 		fmt.Fprintln(os.Stderr, "mutate:", err)
 		os.Exit(1)
 	}
@@ -207,7 +208,7 @@ func dependents(dir string) (map[string][]string, map[string]string, error) {
 	return out, byDir, nil
 }
 
-func run(list, only, out string, timeout time.Duration) error {
+func run(list, only, out string, timeout time.Duration, quick bool) error {
 	ms, err := parse(list)
 	if err != nil {
 		return err
@@ -235,13 +236,13 @@ func run(list, only, out string, timeout time.Duration) error {
 	fmt.Printf("mutate: %d mutants on a copy in %s (timeout %v each)\n", len(ms), tmp, timeout)
 	var res []outcome
 	for i, m := range ms {
-		o := try(tmp, m, deps, byDir, timeout)
+		o := try(tmp, m, deps, byDir, timeout, quick)
 		res = append(res, o)
 		fmt.Printf("[%2d/%d] %-10s %-28s %6.1fs  %s\n", i+1, len(ms), o.status, m.ID, o.elapsed.Seconds(), o.detail)
 	}
 	rep := report(res, timeout)
 	fmt.Print(rep)
-	if out != "" && only == "" {
+	if out != "" && only == "" && !quick {
 		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 			return err
 		}
@@ -282,7 +283,7 @@ func copyRepo(root, dst string) error {
 	return nil
 }
 
-func try(dir string, m mutant, deps map[string][]string, byDir map[string]string, timeout time.Duration) outcome {
+func try(dir string, m mutant, deps map[string][]string, byDir map[string]string, timeout time.Duration, quick bool) outcome {
 	o := outcome{m: m}
 	if m.Equiv != "" {
 		o.status, o.detail = "equivalent", m.Equiv
@@ -300,6 +301,9 @@ func try(dir string, m mutant, deps map[string][]string, byDir map[string]string
 	}
 	pkg := byDir[filepath.Dir(m.File)]
 	o.pkgs = deps[pkg]
+	if quick && slices.Contains(o.pkgs, pkg) {
+		o.pkgs = []string{pkg}
+	}
 	if len(o.pkgs) == 0 {
 		o.status, o.detail = "stale", "no tested package depends on "+m.File
 		return o
