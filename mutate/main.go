@@ -315,9 +315,28 @@ func try(dir string, m mutant, deps map[string][]string, byDir map[string]string
 	}
 	defer os.WriteFile(path, orig, 0o644)
 	start := time.Now()
+	// Stage 1: the mutated package's own tests (most mutants die here, at
+	// the cost of one package); stage 2: every other dependent package.
+	stages := [][]string{o.pkgs}
+	if slices.Contains(o.pkgs, pkg) && len(o.pkgs) > 1 {
+		rest := slices.DeleteFunc(slices.Clone(o.pkgs), func(q string) bool { return q == pkg })
+		stages = [][]string{{pkg}, rest}
+	}
+	for _, st := range stages {
+		o.status, o.detail = runTests(dir, st, timeout)
+		if o.status != "survived" {
+			break
+		}
+	}
+	o.elapsed = time.Since(start)
+	return o
+}
+
+// runTests runs go test on pkgs and classifies the outcome.
+func runTests(dir string, pkgs []string, timeout time.Duration) (status, detail string) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
 	defer cancel()
-	args := append([]string{"test", "-count=1", "-failfast", "-timeout", timeout.String()}, o.pkgs...)
+	args := append([]string{"test", "-count=1", "-failfast", "-timeout", timeout.String()}, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false", "ONEBIT_LONG=", "ONEBIT_SEED=")
@@ -346,27 +365,24 @@ func try(dir string, m mutant, deps map[string][]string, byDir map[string]string
 		}
 		close(failed)
 	}()
-	err = cmd.Run()
+	err := cmd.Run()
 	pw.Close()
 	<-failed
-	o.elapsed = time.Since(start)
 	text := buf.String()
 	switch {
 	case err == nil && !strings.Contains(text, "FAIL"):
-		o.status = "survived"
+		return "survived", ""
 	case strings.Contains(text, "[build failed]") || strings.Contains(text, "[setup failed]"):
-		o.status, o.detail = "build", firstLine(text, "")
+		return "build", firstLine(text, "")
 	case strings.Contains(text, "--- FAIL") || strings.Contains(text, "FAIL\t"):
-		o.status, o.detail = "killed", firstLine(text, "--- FAIL")
-		if o.detail == "" {
-			o.detail = firstLine(text, "FAIL")
+		if d := firstLine(text, "--- FAIL"); d != "" {
+			return "killed", d
 		}
+		return "killed", firstLine(text, "FAIL")
 	case ctx.Err() != nil || strings.Contains(text, "panic: test timed out"):
-		o.status, o.detail = "timeout", "killed by the time limit"
-	default:
-		o.status, o.detail = "killed", firstLine(text, "--- FAIL")
+		return "timeout", "killed by the time limit"
 	}
-	return o
+	return "killed", firstLine(text, "--- FAIL")
 }
 
 func firstLine(text, prefix string) string {

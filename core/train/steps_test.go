@@ -319,12 +319,13 @@ func popReference(b, a []float64, d, n int, mask []bool, p float64) (loss float6
 // decoder step A <- A - f LRA (A C - M^T) (THEORY.md 2.4), and every row of
 // B - u renormalised. ClipB is set between the update norms so that some rows
 // are clipped and some not, and some squared norms lie between ClipB^2 and
-// ClipB. Steps 2 (no decay) and 8 of 10 (decayed) are checked. Tolerance:
+// ClipB. Steps 2 (no decay), 5 (t = 0.5, just inside the decay) and 8 of
+// 10 are checked. Tolerance:
 // rounding of sums of O(n d) terms of size O(1/(1 - rho^2)^(1/2)) < 1e3,
 // relative 1e-10.
 func TestPopulationStepMatchesReference(t *testing.T) {
 	const d, n, p, masks = 12, 7, 0.3, 3
-	for _, step := range []int{2, 8} {
+	for _, step := range []int{2, 5, 8} {
 		rng := rand.New(rand.NewPCG(11, uint64(step)))
 		m := model.New[float64](d, n)
 		m.InitGaussian(rng)
@@ -449,15 +450,16 @@ func TestSampleMaskProbability(t *testing.T) {
 // TestFitUnrolledStepsAndRestore replays FitUnrolled's batches and holds
 // every step's parameters to a hand-written Adam (refAdam, whose form is the
 // trainer's exactly: bias-corrected moments) on the gradient of the same
-// batch, to rounding (1e-12 relative; the parameters are float64), and then
-// checks early stopping: Best is the first index of the smallest validation
+// batch, to rounding (1e-12 relative; the parameters are float64), checks
+// that validation happens at step 0, every EvalEvery steps and after the last
+// step (13, off the interval), and then checks early stopping: Best is the first index of the smallest validation
 // loss, and the returned parameters are those that were validated at
 // ValidationStep[Best] (the initial ones for Best = 0), with their
 // validation loss reproduced. The learning rate is large so that training
 // passes its best point before the last step (checked: otherwise the
 // restore would not be exercised).
 func TestFitUnrolledStepsAndRestore(t *testing.T) {
-	const d, n, T, steps, batch, lr = 40, 30, 3, 12, 4, 0.4
+	const d, n, T, steps, batch, lr = 40, 30, 3, 13, 4, 0.4
 	rng := rand.New(rand.NewPCG(31, 32))
 	b, err := amp.HaarRows(rng, n, d)
 	if err != nil {
@@ -494,6 +496,10 @@ func TestFitUnrolledStepsAndRestore(t *testing.T) {
 		if i, ok := closeTo(snap[step], ref.Theta, 1e-12, 1e-12); !ok {
 			t.Fatalf("step %d: Theta[%d] = %.15g, reference Adam %.15g", step, i, snap[step][i], ref.Theta[i])
 		}
+	}
+	// Validation at step 0, every EvalEvery steps, and after the last step.
+	if want := []int{0, 3, 6, 9, 12, 13}; !slices.Equal(fit.ValidationStep, want) {
+		t.Fatalf("validated after steps %v, want %v", fit.ValidationStep, want)
 	}
 	best := 0
 	for i, v := range fit.Validation {
