@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers
+.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers mutate
 
 build:
 	$(GO) build ./...
@@ -31,6 +31,13 @@ test-kernel-tiers:
 	GODEBUG=cpu.avx512f=off $(GO) test -count=1 ./core/kernel
 	GODEBUG=cpu.avx512f=off,cpu.avx2=off $(GO) test -count=1 ./core/kernel
 	$(GO) test -count=1 -tags purego ./core/kernel
+
+## mutate: apply the curated mutants of mutate/mutants.txt one at a time to a
+## temporary copy and run the dependent packages' tests on each; prints the
+## kill rate per package and the survivors, writes results/mutate/report.md.
+## Not part of `make test` (it takes tens of minutes).
+mutate:
+	$(GO) run ./mutate
 
 ## ci: what .ci/run executes: the tests, then the benchmark gate against the previous commit
 ci: test

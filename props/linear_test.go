@@ -162,8 +162,12 @@ func TestScaleInvariance(t *testing.T) {
 					nb += m.B.At(i, j) * m.B.At(i, j)
 					ng += gb[i*d+j] * gb[i*d+j]
 				}
-				// Rounding: a sum of d products each with relative error eps.
-				if math.Abs(s) > 1e-12*math.Sqrt(nb*ng)*float64(d) {
+				// Rounding: a sum of d products each with relative error eps,
+				// plus a floor for gradients that vanish by cancellation: a row
+				// whose masks have one active coordinate has dL/db_i = 0 exactly,
+				// computed as a residue ~1e-16 of terms of size O(1) (found by
+				// ONEBIT_SEED=8342615106772773407: d = 3, n = 1).
+				if math.Abs(s) > 1e-12*float64(d)*(math.Sqrt(nb*ng)+1e-3*math.Sqrt(nb)) {
 					return false
 				}
 			}
