@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers mutate
+.PHONY: test ci reproduce lint build bench-compare bench-record generate check-generate test-kernel-tiers mutate test-fresh
 
 build:
 	$(GO) build ./...
@@ -31,6 +31,11 @@ test-kernel-tiers:
 	GODEBUG=cpu.avx512f=off $(GO) test -count=1 ./core/kernel
 	GODEBUG=cpu.avx512f=off,cpu.avx2=off $(GO) test -count=1 ./core/kernel
 	$(GO) test -count=1 -tags purego ./core/kernel
+
+## test-fresh: the props with new seeds, printed first; a failure prints the
+## ONEBIT_SEED=<n> that replays it (directory mode, so the output is shown)
+test-fresh:
+	cd props && ONEBIT_SEED=fresh $(GO) test -count=1
 
 ## mutate: apply the curated mutants of mutate/mutants.txt one at a time to a
 ## temporary copy and run the dependent packages' tests on each; prints the

@@ -252,3 +252,45 @@ func TestShallowSNRFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestGaussEquivalentTightFrame checks the r > 1 branch of
+// GaussEquivalentLoss by its derivation (THEORY.md 1(b)): for a unit-norm
+// tight frame B (n x d, B^T B = r I) and Gaussian data, replacing
+// E[s s^T] = (2/pi) arcsin(B B^T) by its Gaussian-equivalent linearisation
+// (2/pi)(B B^T + (pi/2 - 1) I) and E[s x^T] by sqrt(2/pi) B, the best linear
+// decoder's loss 1 - tr(M^T C^-1 M)/d is (pi - 2)/(pi - 2 + 2r) at every d.
+// The frame is the real harmonic frame b_k = sqrt(2/d) (cos(2 pi k j/n),
+// sin(2 pi k j/n))_{j = 1..d/2}, tight for n > d. Dense algebra: 1e-12.
+func TestGaussEquivalentTightFrame(t *testing.T) {
+	const d = 8
+	for _, n := range []int{12, 20, 33} {
+		b := gmat.NewDense(n, d, nil)
+		for k := range n {
+			for j := 1; j <= d/2; j++ {
+				a := 2 * math.Pi * float64(k*j) / float64(n)
+				b.Set(k, 2*(j-1), math.Sqrt(2.0/d)*math.Cos(a))
+				b.Set(k, 2*(j-1)+1, math.Sqrt(2.0/d)*math.Sin(a))
+			}
+		}
+		var c gmat.Dense
+		c.Mul(b, b.T())
+		for i := range n {
+			c.Set(i, i, c.At(i, i)+math.Pi/2-1)
+		}
+		c.Scale(2/math.Pi, &c)
+		var cinvM gmat.Dense
+		mm := gmat.NewDense(n, d, nil)
+		mm.Scale(math.Sqrt(2/math.Pi), b)
+		if err := cinvM.Solve(&c, mm); err != nil {
+			t.Fatal(err)
+		}
+		var q gmat.Dense
+		q.Mul(mm.T(), &cinvM)
+		want := 1 - gmat.Trace(&q)/d
+		r := float64(n) / d
+		got, err := GaussEquivalentLoss(r)
+		if err != nil || math.Abs(got-want) > 1e-12 {
+			t.Errorf("r = %v: GaussEquivalentLoss %.15g, tight-frame linearisation %.15g (%v)", r, got, want, err)
+		}
+	}
+}

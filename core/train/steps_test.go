@@ -523,3 +523,59 @@ func TestFitUnrolledStepsAndRestore(t *testing.T) {
 	}
 	t.Logf("validation %v, best step %d", fit.Validation, fit.ValidationStep[best])
 }
+
+// TestFitShallowSplineLeastSquares: FitShallowSpline uses the requested
+// number of knots, placed by model.UniformKnots on the shallow statistic of
+// the training signals, and its values are the least-squares fit: the
+// squared error is stationary in every value (central difference with step
+// h = 1e-4 of the exact quadratic: (L(+h) - L(-h))/(2h) = dL/dv_j exactly up
+// to rounding, bound 1e-9 relative to the curvature term).
+func TestFitShallowSplineLeastSquares(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	const d, n, N, knots = 60, 45, 40, 7
+	b, err := amp.HaarRows(rng, n, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := prior.BernoulliGaussian{P: 0.3}
+	sh, err := model.NewShallowLinear(b, model.HaarEnsemble)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := NewSignalSet(p, b, rng, N)
+	s, err := FitShallowSpline(sh, set, knots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := mat.New[float64](N, d)
+	sh.Statistic(v, set.Y)
+	want, err := model.UniformKnots(v.Data, knots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Knots, want) {
+		t.Fatalf("knots %v, want %v (model.UniformKnots with %d knots)", s.Knots, want, knots)
+	}
+	loss := func() float64 {
+		var l float64
+		for i, x := range v.Data {
+			e := s.Eval(x) - set.X.Data[i]
+			l += e * e
+		}
+		return l
+	}
+	const h = 1e-4
+	for j := range s.Values {
+		old := s.Values[j]
+		s.Values[j] = old + h
+		lp := loss()
+		s.Values[j] = old - h
+		lm := loss()
+		s.Values[j] = old
+		l0 := loss()
+		curv := (lp + lm - 2*l0) / (h * h)
+		if g := (lp - lm) / (2 * h); math.Abs(g) > 1e-9*curv+1e-9*l0 {
+			t.Errorf("value %d: dL/dv = %g (curvature %g): not the least-squares fit", j, g, curv)
+		}
+	}
+}
