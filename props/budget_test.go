@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,11 @@ import (
 // finite-d offset lies). One Gaussian tail beyond 4.5 se has probability
 // 3.4e-6; with the multiplicities below the suite stays under its budget.
 const zSE = 4.5
+
+// gapSE is the gap, in standard errors, above which a prop asserts a strict
+// ordering (difference beyond zSE se in the predicted direction): its
+// false-failure probability is that of a tail at gapSE - zSE.
+const gapSE = 10
 
 // falseFailure is one group of statistical assertions of the test suite:
 // Tails one-sided Gaussian tails at K standard errors (a two-sided
@@ -39,9 +45,9 @@ var budget = []falseFailure{
 	{"props", "TestScalarChannelMonteCarlo", "MC mmse two-sided; 6 priors x 1 snr", zSE, 6 * 2},
 	{"props", "TestEffectiveChannelHaar", "mu, sigma^2, residual kurtosis, denoiser loss two-sided; 3 cases", zSE, 3 * 4 * 2},
 	{"props", "TestShallowDenoiser", "MMSE two-sided, spline - MMSE, spline - linear; 9 cases", zSE, 9 * 4},
-	{"props", "TestShallowDenoiser", "spline strictly better where the gap >= 10 se; 9 cases", 10 - zSE, 9},
+	{"props", "TestShallowDenoiser", "spline strictly better where the gap >= gapSE se; 9 cases", gapSE - zSE, 9},
 	{"props", "TestDecoderOrdering", "3 orderings >= -z se, unrolled vs fixed point and SE_T; 6 cases", zSE, 6 * 5},
-	{"props", "TestDecoderOrdering", "orderings strict where the gap >= 10 se; 6 cases x 3", 10 - zSE, 6 * 3},
+	{"props", "TestDecoderOrdering", "orderings strict where the gap >= gapSE se; 6 cases x 3", gapSE - zSE, 6 * 3},
 	{"props", "TestDecoderOrdering", "gaussian: denoiser - unrolled two-sided; 6 cases", zSE, 6 * 2},
 	{"props", "TestUnrolledTrainingNeverWorse", "learned - fixed <= z se_paired; 2 rates", zSE, 2},
 	{"core/prior", "TestMoments", "4 moments two-sided and the zero mass; 5 priors", 5, 5 * 5 * 2},
@@ -89,4 +95,30 @@ func testExists(t *testing.T, pkg, name string) bool {
 		}
 	}
 	return false
+}
+
+// literalBand matches a band written as a number times a standard error
+// (4*se, 3.5*sd, ...), which would escape the registry.
+var literalBand = regexp.MustCompile(`\b\d+(\.\d+)?\*(se|sd|seMu|seS2|seL|sm|sl|s|stderr|StdErr)\b`)
+
+// TestBandsUseZSE: the props write their Monte Carlo bands as zSE*se, so
+// that the registry's K is the band actually used. A literal factor fails
+// here: use zSE (or register the group with its own K and say why).
+func TestBandsUseZSE(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			if m := literalBand.FindString(code); m != "" {
+				t.Errorf("%s:%d: band %q written as a literal; use zSE and register it in budget", f, i+1, m)
+			}
+		}
+	}
 }

@@ -128,7 +128,7 @@ func TestShallowDenoiser(t *testing.T) {
 				return fmt.Sprintf("%s: spline - linear = %.5f ± %.5f > z se + %.5f", name, dl, sl, est)
 			}
 			gap := 1 - 2*cs.r/math.Pi - want
-			if gap > 10*sl+1.5*cs.c/float64(d) && dl > -zSE*sl {
+			if gap > gapSE*sl+1.5*cs.c/float64(d) && dl > -zSE*sl {
 				return fmt.Sprintf("%s: spline - linear = %.5f ± %.5f, want < -z se (asymptotic gap %.4f)", name, dl, sl, gap)
 			}
 			t.Logf("%s: mmse %.4f ± %.4f (theory %.4f), spline-mmse %+.5f ± %.5f, spline-linear %+.5f ± %.5f",
@@ -219,7 +219,7 @@ func TestDecoderOrdering(t *testing.T) {
 				if m < -zSE*s {
 					return fmt.Sprintf("%s: %s = %.5f ± %.5f < -z se", name, o.what, m, s)
 				}
-				if o.asymGap-allow >= 10*s && m <= zSE*s {
+				if o.asymGap-allow >= gapSE*s && m <= zSE*s {
 					return fmt.Sprintf("%s: %s = %.5f ± %.5f, want > z se (asymptotic gap %.4f)", name, o.what, m, s, o.asymGap)
 				}
 			}
