@@ -55,6 +55,7 @@ var budget = []falseFailure{
 	{"core/train", "TestSGDReachesGaussianLimit", "SGD loss band; 2 surrogates", 4, 2 * 2},
 	{"core/train", "TestSampleMaskProbability", "binomial count two-sided; 3 values of p", 5, 3 * 2},
 	{"experiment", "TestEncodersOutputs", "Haar linear loss band", 5, 2},
+	{"core/amp", "TestEncoderEdgeShapesAndScale", "||B||_F^2 of GaussianRows two-sided", 5, 2},
 }
 
 // TestFalseFailureBudget sums the registry: the probability that `make test`

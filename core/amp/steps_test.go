@@ -209,3 +209,42 @@ func TestHaarRowsAreGramSchmidt(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderEdgeShapesAndScale covers what gremlins found unchecked by this
+// package's tests: the edge shapes n = 1 and n = d are accepted by HaarRows,
+// GaussianRows and VAMP (a square rotation at r = 1), and GaussianRows has
+// entries of variance 1/d: ||B||_F^2 is a sum of n d squares of N(0, 1/d),
+// mean n, variance 2n/d, checked within 5 sd (two-sided false-failure
+// probability 5.7e-7, registered in props/budget_test.go); n d = 1.28e6
+// entries make a 1% error in the variance 0.01 sqrt(n d/2) = 8 sd.
+func TestEncoderEdgeShapesAndScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(95, 96))
+	for _, nd := range [][2]int{{1, 1}, {1, 7}, {7, 7}} {
+		h, err := HaarRows(rng, nd[0], nd[1])
+		if err != nil || h.Rows != nd[0] || h.Cols != nd[1] {
+			t.Fatalf("HaarRows(%d, %d): %v", nd[0], nd[1], err)
+		}
+		if _, err := GaussianRows(rng, nd[0], nd[1]); err != nil {
+			t.Fatalf("GaussianRows(%d, %d): %v", nd[0], nd[1], err)
+		}
+	}
+	const d = 40
+	h, _ := HaarRows(rng, d, d)
+	x := mat.New[float64](2, d)
+	prior.Fill(prior.BernoulliGaussian{P: 0.3}, rng, x.Data)
+	if _, err := VAMP(h, codes(h, x), prior.BernoulliGaussian{P: 0.3}, 3, x); err != nil {
+		t.Fatalf("VAMP with a square rotation (r = 1): %v", err)
+	}
+	const n, dd = 800, 1600
+	g, err := GaussianRows(rng, n, dd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fro float64
+	for _, v := range g.Data {
+		fro += v * v
+	}
+	if z := (fro - n) / math.Sqrt(2*float64(n)/dd); math.Abs(z) > 5 {
+		t.Errorf("||B||_F^2 = %v, want %d ± %v (z = %.2f)", fro, n, math.Sqrt(2*float64(n)/dd), z)
+	}
+}
