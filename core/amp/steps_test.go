@@ -212,7 +212,8 @@ func TestHaarRowsAreGramSchmidt(t *testing.T) {
 
 // TestEncoderEdgeShapesAndScale covers what gremlins found unchecked by this
 // package's tests: the edge shapes n = 1 and n = d are accepted by HaarRows,
-// GaussianRows and VAMP (a square rotation at r = 1), and GaussianRows has
+// GaussianRows and VAMP (a square rotation at r = 1), the recorded MSE is
+// that of the final estimate, and GaussianRows has
 // entries of variance 1/d: ||B||_F^2 is a sum of n d squares of N(0, 1/d),
 // mean n, variance 2n/d, checked within 5 sd (two-sided false-failure
 // probability 5.7e-7, registered in props/budget_test.go); n d = 1.28e6
@@ -232,8 +233,20 @@ func TestEncoderEdgeShapesAndScale(t *testing.T) {
 	h, _ := HaarRows(rng, d, d)
 	x := mat.New[float64](2, d)
 	prior.Fill(prior.BernoulliGaussian{P: 0.3}, rng, x.Data)
-	if _, err := VAMP(h, codes(h, x), prior.BernoulliGaussian{P: 0.3}, 3, x); err != nil {
+	res, err := VAMP(h, codes(h, x), prior.BernoulliGaussian{P: 0.3}, 3, x)
+	if err != nil {
 		t.Fatalf("VAMP with a square rotation (r = 1): %v", err)
+	}
+	// The recorded MSE is ||x - xhat||^2/d of the final estimate.
+	for s := range 2 {
+		var want float64
+		for j := range d {
+			e := x.At(s, j) - res.Xhat.At(s, j)
+			want += e * e / d
+		}
+		if got := res.MSE[2][s]; math.Abs(got-want) > 1e-14 {
+			t.Errorf("signal %d: recorded MSE %v, direct %v", s, got, want)
+		}
 	}
 	const n, dd = 800, 1600
 	g, err := GaussianRows(rng, n, dd)
