@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: test-slurm race fuzz test ci reproduce lint build bench-compare bench-record bench-peers generate check-generate test-kernel-tiers
+.PHONY: test-slurm race fuzz test ci reproduce lint build bench-compare bench-record bench-peers generate check-generate test-kernel-tiers mutate test-fresh
 
 build:
 	$(GO) build ./...
@@ -32,6 +32,18 @@ test-kernel-tiers:
 	GODEBUG=cpu.avx512f=off,cpu.avx2=off $(GO) test -count=1 ./core/kernel
 	$(GO) test -count=1 -tags purego ./core/kernel
 
+## test-fresh: the props with new seeds, printed first; a failure prints the
+## ONEBIT_SEED=<n> that replays it (directory mode, so the output is shown)
+test-fresh:
+	cd props && ONEBIT_SEED=fresh $(GO) test -count=1
+
+## mutate: apply the curated mutants of mutate/mutants.txt one at a time to a
+## temporary copy and run the dependent packages' tests on each; prints the
+## kill rate per package and the survivors, writes results/mutate/report.md.
+## Not part of `make test` (it takes tens of minutes).
+mutate:
+	$(GO) run ./mutate
+
 ## ci: what .ci/run executes: the tests, the race detector on the concurrent code, short fuzz runs,
 ## then the benchmark gate against the previous commit
 ci: test race fuzz
@@ -50,6 +62,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./bench/gate
 	$(GO) test -run '^$$' -fuzz '^FuzzCacheLoad$$' -fuzztime $(FUZZTIME) ./experiment
 	$(GO) test -run '^$$' -fuzz '^FuzzTrainFlags$$' -fuzztime $(FUZZTIME) ./cmd/onebit
+	$(GO) test -run '^$$' -fuzz '^FuzzIDX$$' -fuzztime $(FUZZTIME) ./data
+	$(GO) test -run '^$$' -fuzz '^FuzzCIFAR$$' -fuzztime $(FUZZTIME) ./data
 
 ## bench-compare: interleaved benchmarks of BASE vs the working tree, with an A/A noise floor, gated
 bench-compare:

@@ -82,7 +82,7 @@ func TestHaarLinearEnergies(t *testing.T) {
 		}
 		mean := sum / encoders
 		se := math.Sqrt((sum2/encoders - mean*mean) / (encoders - 1))
-		if math.Abs(mean-want) > 4*se {
+		if math.Abs(mean-want) > zSE*se {
 			t.Logf("d=%d r=%v: measured %.5f ± %.5f, exact %.5f, 1-2r/pi %.5f", d, r, mean, se, want, 1-2*r/math.Pi)
 			return false
 		}
@@ -213,7 +213,7 @@ func TestImagesMNIST(t *testing.T) {
 			}
 			t.Logf("%s r=%v: linear %.4f ± %.4f (exact %.4f, 1-2r/pi %.4f), denoiser %.4f (pred %.4f), denoiser-linear %+.4f ± %.4f (pred %+.4f)",
 				dom, r, ll, lse, exact, predLin, dl, predDen, gain, gse, predDen-predLin)
-			if dom == data.PCA && math.Abs(ll-exact) > 4*lse+0.01 {
+			if dom == data.PCA && math.Abs(ll-exact) > zSE*lse+0.01 {
 				t.Errorf("pca r=%v: linear loss %.4f ± %.4f, exact Haar value %.4f", r, ll, lse, exact)
 				ok = false
 			}
@@ -221,11 +221,11 @@ func TestImagesMNIST(t *testing.T) {
 			if dom == data.PCA {
 				allow = 0.001
 			}
-			if gain > 3*gse+allow {
+			if gain > zSE*gse+allow {
 				t.Errorf("%s r=%v: denoiser worse than linear by %.4f ± %.4f", dom, r, gain, gse)
 				ok = false
 			}
-			if dom == data.ZCA && -gain+3*gse < 0.5*(predLin-predDen) {
+			if dom == data.ZCA && -gain+zSE*gse < 0.5*(predLin-predDen) {
 				t.Errorf("zca r=%v: denoiser gain %.4f ± %.4f, less than half the predicted %.4f", r, -gain, gse, predLin-predDen)
 				ok = false
 			}

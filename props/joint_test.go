@@ -316,11 +316,11 @@ func TestJointShallowReachesPrediction(t *testing.T) {
 			t.Logf("%s r=%.3g: joint %.4f±%.4f, prediction %.4f (+1.5c/d %.4f), joint-haar %+.4f±%.4f, joint-linear %+.4f±%.4f",
 				p.Name(), r, est.Mean, est.StdErr, pred, 1.5*6.6/float64(d), vsHaar, seHaar, vsLin, seLin)
 			switch {
-			case est.Mean-pred > 1.5*6.6/float64(d)+margin+4*est.StdErr:
+			case est.Mean-pred > 1.5*6.6/float64(d)+margin+zSE*est.StdErr:
 				return fmt.Sprintf("%s r=%v: joint %.4f above prediction %.4f + allowance", p.Name(), r, est.Mean, pred)
-			case vsHaar > margin+4*seHaar:
+			case vsHaar > margin+zSE*seHaar:
 				return fmt.Sprintf("%s r=%v: joint - haar = %.4f ± %.4f", p.Name(), r, vsHaar, seHaar)
-			case vsLin > 4*seLin:
+			case vsLin > zSE*seLin:
 				return fmt.Sprintf("%s r=%v: joint shallow worse than joint linear by %.4f ± %.4f", p.Name(), r, vsLin, seLin)
 			}
 			return ""
@@ -402,11 +402,11 @@ func TestJointUnrolledVsFixedVAMP(t *testing.T) {
 				p.Name(), r, layers, j.Tied(), est.Mean, est.StdErr, diff, sed, pred, 1.5*c/float64(d), se.FixedPoint)
 			rise, seRise := quarterRise(fit.TrainLoss)
 			switch {
-			case rise > 4*seRise:
+			case rise > zSE*seRise:
 				return fmt.Sprintf("%s r=%v T=%d: training loss rose by %.4f ± %.4f from the first to the last quarter of steps", p.Name(), r, layers, rise, seRise)
-			case diff > margin+4*sed:
+			case diff > margin+zSE*sed:
 				return fmt.Sprintf("%s r=%v T=%d: joint - fixed = %.4f ± %.4f", p.Name(), r, layers, diff, sed)
-			case est.Mean-pred > 1.5*c/float64(d)+margin+4*est.StdErr:
+			case est.Mean-pred > 1.5*c/float64(d)+margin+zSE*est.StdErr:
 				return fmt.Sprintf("%s r=%v T=%d: joint %.4f above SE %.4f + allowance", p.Name(), r, layers, est.Mean, pred)
 			}
 			return ""

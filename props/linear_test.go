@@ -25,7 +25,7 @@ import (
 )
 
 func params(seed int64, cases int) *gopter.TestParameters {
-	p := gopter.DefaultTestParametersWithSeed(seed)
+	p := gopter.DefaultTestParametersWithSeed(seedFor(seed))
 	p.MinSuccessfulTests = cases
 	return p
 }
@@ -96,22 +96,31 @@ func TestPopulationGradientMatchesFiniteDifferences(t *testing.T) {
 			}
 			_, gb, ga := popLoss(m, masks, act)
 			const h = 1e-5
+			central := func(w []float64, i int, h float64) float64 {
+				old := w[i]
+				w[i] = old + h
+				lp, _, _ := popLoss(m, masks, act)
+				w[i] = old - h
+				lm, _, _ := popLoss(m, masks, act)
+				w[i] = old
+				return (lp - lm) / (2 * h)
+			}
 			check := func(w []float64, g []float64) bool {
 				for trial := 0; trial < 6; trial++ {
 					i := rng.IntN(len(w))
-					old := w[i]
-					w[i] = old + h
-					lp, _, _ := popLoss(m, masks, act)
-					w[i] = old - h
-					lm, _, _ := popLoss(m, masks, act)
-					w[i] = old
-					fd := (lp - lm) / (2 * h)
+					fd, fd2 := central(w, i, h), central(w, i, 2*h)
 					// Tolerance: central-difference truncation h^2 |L'''| / 6 plus
 					// rounding eps |L| / h. With |L| ~ 1 and third derivatives of the
-					// arcsin terms O(1/(1-rho^2)^{3/2}) for |rho| < 0.99 (masks of >= 3
-					// coordinates), both are below 1e-7; 1e-6 relative leaves a factor 10.
-					if math.Abs(fd-g[i]) > 1e-6*(1+math.Abs(g[i])) {
-						t.Logf("d=%d n=%d p=%v index %d: analytic %.10g, finite difference %.10g", d, n, act, i, g[i], fd)
+					// arcsin terms O(1/(1-rho^2)^{3/2}) for |rho| < 0.99 both are below
+					// 1e-7, and 1e-6 relative leaves a factor 10. With n above the
+					// mask size two rows can be nearly parallel on the support
+					// (|rho| -> 1; found by ONEBIT_SEED=2785435772294608795: d = 16,
+					// n = 11, 3 active coordinates, error 1.4e-6): the truncation
+					// error is then estimated from the step 2h, whose error is 4
+					// times that of h, as |fd(2h) - fd(h)|/3, and allowed twice.
+					trunc := math.Abs(fd2-fd) / 3
+					if math.Abs(fd-g[i]) > 1e-6*(1+math.Abs(g[i]))+2*trunc {
+						t.Logf("d=%d n=%d p=%v index %d: analytic %.10g, finite difference %.10g (truncation estimate %.2g)", d, n, act, i, g[i], fd, trunc)
 						return false
 					}
 				}
@@ -153,7 +162,17 @@ func TestScaleInvariance(t *testing.T) {
 		func(d, n int, seed uint64) bool {
 			rng := rand.New(rand.NewPCG(seed, 4))
 			m := randomModel(rng, d, n)
-			masks := randomMasks(rng, d, 4, 0.5)
+			// Masks with one active coordinate put every |R_ij| at 1, where the
+			// loss is not differentiable: the clip of THEORY.md 2.3 then makes
+			// the H terms O(1e6) and their rounding residues in <dL/db_i, b_i>
+			// O(1e-8) (found by ONEBIT_SEED=7944544686614471413: d = 3, n = 8).
+			// As in the finite-difference test, masks have >= 2 coordinates.
+			var masks [][]int
+			for len(masks) < 4 {
+				if s := randomMasks(rng, d, 1, 0.5)[0]; len(s) >= 2 {
+					masks = append(masks, s)
+				}
+			}
 			_, gb, _ := popLoss(m, masks, 0.5)
 			for i := 0; i < n; i++ {
 				var s, nb, ng float64
@@ -162,8 +181,12 @@ func TestScaleInvariance(t *testing.T) {
 					nb += m.B.At(i, j) * m.B.At(i, j)
 					ng += gb[i*d+j] * gb[i*d+j]
 				}
-				// Rounding: a sum of d products each with relative error eps.
-				if math.Abs(s) > 1e-12*math.Sqrt(nb*ng)*float64(d) {
+				// Rounding: a sum of d products each with relative error eps,
+				// plus a floor for gradients that vanish by cancellation: a row
+				// whose masks have one active coordinate has dL/db_i = 0 exactly,
+				// computed as a residue ~1e-16 of terms of size O(1) (found by
+				// ONEBIT_SEED=8342615106772773407: d = 3, n = 1).
+				if math.Abs(s) > 1e-12*float64(d)*(math.Sqrt(nb*ng)+1e-3*math.Sqrt(nb)) {
 					return false
 				}
 			}
@@ -184,7 +207,16 @@ func TestInvariances(t *testing.T) {
 		func(d, n int, seed uint64) bool {
 			rng := rand.New(rand.NewPCG(seed, 5))
 			m := randomModel(rng, d, n)
-			masks := randomMasks(rng, d, 3, 0.6)
+			// Non-empty masks: on x = 0 every bit is sign(0) = +1 whatever the
+			// row's sign, so the loss of the empty mask, ||A 1||^2/d, is not
+			// invariant under sign flips (found by ONEBIT_SEED=7581688964218824115:
+			// d = 2). For x != 0, b.x = 0 has probability 0.
+			var masks [][]int
+			for len(masks) < 3 {
+				if s := randomMasks(rng, d, 1, 0.6)[0]; len(s) >= 1 {
+					masks = append(masks, s)
+				}
+			}
 			l0, _, _ := popLoss(m, masks, 0.6)
 			// Gaussian samples: ties b.x = 0 have probability 0, so sign flips
 			// commute with sign() exactly.
@@ -232,13 +264,13 @@ func sampleLoss(m *model.Autoencoder[float64], x []float64) float64 {
 // Edgeworth kurtosis penalty of the trained rows themselves.
 //
 // Tolerances, derived. The measured loss L (Monte Carlo, standard error se)
-// must satisfy L >= R(r) - 4 se: for BG (kappa > 0) every finite-d
+// must satisfy L >= R(r) - z se: for BG (kappa > 0) every finite-d
 // correction is positive (THEORY.md 1(c), 3) and for the Gaussian R(r) is the
-// exact minimum, so only sampling error remains (4 se: one-sided
-// false-failure rate 3e-5 per case). And, with E = R + r kappa S4/(6 pi) the
+// exact minimum, so only sampling error remains (z se, z = zSE: one-sided,
+// registered in props/budget_test.go). And, with E = R + r kappa S4/(6 pi) the
 // Edgeworth loss for the trained rows' S4 (theory.EdgeworthLinearLoss),
 //
-//	E - 0.15 (E - R) - 0.001 - 4 se  <=  L  <=  E + 0.15 (E - R) + 0.0005 + 4 se:
+//	E - 0.15 (E - R) - 0.001 - z se  <=  L  <=  E + 0.15 (E - R) + 0.0005 + z se:
 //
 // 0.15 (E - R) bounds the neglected higher Edgeworth orders (for Haar rows the
 // exact offset exceeds the first-order one by 4-10% at d = 100-200, measured
@@ -265,10 +297,10 @@ func TestTrainedLossMatchesPrediction(t *testing.T) {
 				return false
 			}
 			R, E, L, se := res.Prediction, res.EdgeworthS4, res.Loss, res.StdErr
-			lo := E - 0.15*(E-R) - 0.001 - 4*se
-			hi := E + 0.15*(E-R) + 0.0005 + 4*se
+			lo := E - 0.15*(E-R) - 0.001 - zSE*se
+			hi := E + 0.15*(E-R) + 0.0005 + zSE*se
 			t.Logf("p=%.3f r=%.3f: loss %.5f ± %.5f, R %.5f, Edgeworth(S4) %.5f, band [%.5f, %.5f]", p, res.Rate, L, se, R, E, lo, hi)
-			return L >= R-4*se && L >= lo && L <= hi
+			return L >= R-zSE*se && L >= lo && L <= hi
 		},
 		// Half the cases from the very sparse end, where the finite-d term is largest.
 		gen.OneGenOf(gen.Float64Range(0.05, 0.2), gen.Float64Range(0.2, 1)), gen.Float64Range(0.1, 1), gen.UInt64(),

@@ -182,7 +182,7 @@ func TestPhaseBlockFormulasMonteCarlo(t *testing.T) {
 		}
 		d := 500 / st.k * st.k
 		est := blockDecoderMC(sr, st, d, coin, !coin, rand.New(rand.NewPCG(seed, 1)), 2000, 8000)
-		if math.Abs(est.Mean-want) > 4.5*est.StdErr+5e-5 {
+		if math.Abs(est.Mean-want) > zSE*est.StdErr+5e-5 {
 			return fmt.Sprintf("SR(%.3f) %s coin=%v: MC %.5f ± %.5f, theory %.5f", p, st.name, coin, est.Mean, est.StdErr, want)
 		}
 		return ""
@@ -246,10 +246,10 @@ func TestPhaseIdentityFiniteD(t *testing.T) {
 		est := model.ControlVariate(l, c, 1)
 		want, _ := theory.IdentityLossFiniteD(sr, d)
 		inf := theory.IdentityLoss(sr, theory.PlusOne, theory.Affine)
-		if math.Abs(est.Mean-want) > 4.5*est.StdErr+1e-5 {
+		if math.Abs(est.Mean-want) > zSE*est.StdErr+1e-5 {
 			return fmt.Sprintf("SR(%.3f): MC %.5f ± %.5f, finite-d formula %.5f (limit %.5f)", p, est.Mean, est.StdErr, want, inf)
 		}
-		if want-inf > 6*est.StdErr && math.Abs(est.Mean-inf) < 4.5*est.StdErr {
+		if want-inf > 6*est.StdErr && math.Abs(est.Mean-inf) < zSE*est.StdErr {
 			return fmt.Sprintf("SR(%.3f): MC %.5f ± %.5f does not reject the limit %.5f", p, est.Mean, est.StdErr, inf)
 		}
 		return ""
@@ -286,7 +286,7 @@ func TestPhaseRotationFiniteD(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := theory.RotationLossFiniteD(p, d)
-		if math.Abs(est.Mean-want) > 4.5*est.StdErr+5e-4 {
+		if math.Abs(est.Mean-want) > zSE*est.StdErr+5e-4 {
 			t.Errorf("%s: MC %.5f ± %.5f, finite-d rotation %.5f (limit %.5f)", p.Name(), est.Mean, est.StdErr, want, theory.RotationLoss())
 		}
 	}

@@ -30,9 +30,9 @@ func meanSE(v []float64) (mean, se float64) {
 
 // TestScalarChannelMonteCarlo draws x ~ P and r = x + g/sqrt(snr) directly
 // (no training code) and holds the squared error of the posterior mean to
-// mmse_P(snr) (THEORY.md 6). 10^6 draws per case; the tolerance is 4.5
+// mmse_P(snr) (THEORY.md 6). 10^6 draws per case; the tolerance is z = zSE
 // standard errors of the sample mean (no finite-size term: the channel is
-// scalar), so the chance of a false failure over the cases is below 1e-4.
+// scalar), the false-failure probability is registered in props/budget_test.go.
 // The snr stays <= 10 (mmse >= 6e-3): beyond it the mmse of a discrete prior
 // is carried by misdecodings rarer than 1e-6 (SR(0.9) at snr 100: mmse 5e-8),
 // which 10^6 draws do not see, so the sample mean is no longer near-Gaussian.
@@ -48,7 +48,7 @@ func TestScalarChannelMonteCarlo(t *testing.T) {
 	if long() {
 		snrs = []float64{0.1, 1.7519383939, 10}
 	}
-	rng := rand.New(rand.NewPCG(11, 12))
+	rng := rand.New(rand.NewPCG(pcgSeed(11), 12))
 	errs := make([]float64, N)
 	var worst float64
 	for _, p := range priors {
@@ -68,7 +68,7 @@ func TestScalarChannelMonteCarlo(t *testing.T) {
 			if se > 0 {
 				worst = max(worst, math.Abs(mc-want)/se)
 			}
-			if math.Abs(mc-want) > 4.5*se {
+			if math.Abs(mc-want) > zSE*se {
 				t.Errorf("%s snr %v: MC %.6g ± %.3g, mmse %.6g", p.Name(), snr, mc, se, want)
 			}
 		}
@@ -81,15 +81,19 @@ func TestScalarChannelMonteCarlo(t *testing.T) {
 // <u x> (estimating mu, as E x^2 = 1) and <(u - mu x)^2> (estimating sigma^2)
 // with u = B^T sign(Bx), and the loss of the MMSE denoiser applied to u/mu;
 // each averaged over signals with the control variate ||x||^2/d.
-// Tolerances: 4 standard errors plus a finite-size allowance 1.5 c/d.
-// For the Gaussian prior both moments are exact at every d
-// (E[s x^T] = sqrt(2/pi) B and E[s s^T] = I for orthonormal rows, THEORY.md 1),
-// so c = 0. Otherwise the Edgeworth expansion of THEORY.md 1 gives
-// E<u x> = r E|b.x| = mu (1 - kappa S4/24), S4 = 3/(d+2), so c = mu |kappa|/8
-// for mu; and since <u^2> = r exactly (||B^T s||^2 = n),
-// E<(u - mu x)^2> = sigma^2 + 2 mu (mu - E<u x>), so c = mu^2 |kappa|/4 for
-// sigma^2. The denoiser uses the measured constants of THEORY.md 5 and 10:
-// 6.6 (BG(0.1), r=1), 5.5 (BG(0.1), r=0.5), 1.5 (BG(0.3)), 0.3 (SR).
+// The two moments are held to their finite-d predictions, not to the limit
+// plus an allowance: the Edgeworth expansion of THEORY.md 1 gives
+// E<u x> = r E|b.x| = mu_d = mu (1 - kappa S4/24), S4 = 3/(d+2) (Haar rows),
+// and since <u^2> = r exactly (||B^T s||^2 = n),
+// E<(u - mu x)^2> = sigma_d^2 = sigma^2 + 2 mu (mu - mu_d). Tolerance:
+// z = zSE standard errors plus 0.15 times the first-order shift for the
+// neglected higher orders (the bound of TestTrainedLossMatchesPrediction,
+// measured 4-10% at d = 100-200). For BG(0.1) at d = 1000 this allowance is
+// 4e-4, against 4e-3 for the former c/d rule, so a 1% error in mu (8e-3)
+// fails. For the Gaussian prior both moments are exact at every d
+// (kappa = 0). The denoiser keeps the measured constants c of THEORY.md 5
+// and 10 (allowance 1.5 c/d): 6.6 (BG(0.1), r=1), 5.5 (BG(0.1), r=0.5), 1.5
+// (BG(0.3)), 0.3 (SR).
 func TestEffectiveChannelHaar(t *testing.T) {
 	type cse struct {
 		p    prior.Prior
@@ -121,7 +125,7 @@ func TestEffectiveChannelHaar(t *testing.T) {
 			var mus, sig2s, losses, q []float64
 			var kurtNum, kurtDen float64
 			for m := range mats {
-				rng := rand.New(rand.NewPCG(uint64(500+i), uint64(m)))
+				rng := rand.New(rand.NewPCG(pcgSeed(uint64(500+i)), uint64(m)))
 				b, err := amp.HaarRows(rng, n, d)
 				if err != nil {
 					t.Fatal(err)
@@ -152,26 +156,28 @@ func TestEffectiveChannelHaar(t *testing.T) {
 			N := float64(len(mus) * d)
 			kurt := kurtNum/N/((kurtDen/N)*(kurtDen/N)) - 3
 			allow := func(cc float64) float64 { return 1.5 * cc / float64(d) }
-			kappa := math.Abs(c.p.ExcessKurtosis())
+			kappa := c.p.ExcessKurtosis()
+			muD := mu * (1 - kappa*theory.HaarS4(d)/24)
+			s2D := sigma2 + 2*mu*(mu-muD)
 			mMu, seMu := cvMean(mus, q)
 			mS2, seS2 := cvMean(sig2s, q)
 			mL, seL := cvMean(losses, q)
-			if math.Abs(mMu-mu) > 4*seMu+allow(mu*kappa/8) {
-				t.Errorf("mu: MC %.5f ± %.5f, theory %.5f", mMu, seMu, mu)
+			if math.Abs(mMu-muD) > zSE*seMu+0.15*math.Abs(mu-muD) {
+				t.Errorf("mu: MC %.5f ± %.5f, finite-d theory %.5f (limit %.5f)", mMu, seMu, muD, mu)
 			}
-			if math.Abs(mS2-sigma2) > 4*seS2+allow(mu*mu*kappa/4) {
-				t.Errorf("sigma^2: MC %.5f ± %.5f, theory %.5f", mS2, seS2, sigma2)
+			if math.Abs(mS2-s2D) > zSE*seS2+0.15*math.Abs(s2D-sigma2) {
+				t.Errorf("sigma^2: MC %.5f ± %.5f, finite-d theory %.5f (limit %.5f)", mS2, seS2, s2D, sigma2)
 			}
 			// The residual is Gaussian: excess kurtosis of u - mu x over N ~ 6e4
 			// coordinates has se sqrt(24/N) = 0.02 (i.i.d. approximation); allow
-			// 4 se plus THEORY.md 5's measured |kappa| < 0.01.
-			if math.Abs(kurt) > 4*math.Sqrt(24/N)+0.01 {
+			// z se plus THEORY.md 5's measured |kappa| < 0.01.
+			if math.Abs(kurt) > zSE*math.Sqrt(24/N)+0.01 {
 				t.Errorf("residual excess kurtosis %.4f", kurt)
 			}
-			if d := mL - den; d < -4*seL || d > 4*seL+allow(c.cDen) {
+			if d := mL - den; d < -zSE*seL || d > zSE*seL+allow(c.cDen) {
 				t.Errorf("denoiser loss: MC %.5f ± %.5f, mmse(snr) %.5f", mL, seL, den)
 			}
-			t.Logf("mu %.5f±%.5f (%.5f)  sigma2 %.5f±%.5f (%.5f)  kurt %.4f  denoiser %.5f±%.5f (%.5f)", mMu, seMu, mu, mS2, seS2, sigma2, kurt, mL, seL, den)
+			t.Logf("mu %.5f±%.5f (%.5f)  sigma2 %.5f±%.5f (%.5f)  kurt %.4f  denoiser %.5f±%.5f (%.5f)", mMu, seMu, muD, mS2, seS2, s2D, kurt, mL, seL, den)
 		})
 	}
 }
