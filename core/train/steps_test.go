@@ -175,7 +175,7 @@ func TestSGDStepMatchesReference(t *testing.T) {
 			oa, ob := &refAdam{}, &refAdam{}
 			for step := 1; step <= steps; step++ {
 				x32 := make([]float32, N*d)
-				prior.Fill(prior.Gaussian{}, data, x32)
+				prior.FillBatch(prior.Gaussian{}, data, x32) // the trainer draws its batches with FillBatch
 				beta := math.Pow(30, float64(step-1)/float64(steps-1))
 				wantLoss, ga, gb := sgdReference(b, a, f64s(x32), N, d, n, surr, beta)
 				loss, err := run.Step(step)
