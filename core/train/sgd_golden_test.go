@@ -52,7 +52,7 @@ func sgdChecksum(t *testing.T, p prior.Prior, sur Surrogate) uint64 {
 // surrogates, and BG(0.1) batches, which take the sparse products. Any change
 // of the random stream, the step's arithmetic or its order changes them.
 // The kernel tiers round differently, so the checksums are pinned per tier
-// (avx2, and go under -tags purego; avx512 machines skip).
+// (avx512 and avx2 agree here; go under -tags purego).
 func TestSGDPriorPathUnchanged(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -60,9 +60,9 @@ func TestSGDPriorPathUnchanged(t *testing.T) {
 		sur  Surrogate
 		want map[string]uint64 // by kernel tier
 	}{
-		{"gaussian/ste", prior.Gaussian{}, StraightThrough, map[string]uint64{"avx2": 0x19df400984bd6910, "go": 0x918edb1ecc6d9c52}},
-		{"gaussian/tanh", prior.Gaussian{}, AnnealedTanh, map[string]uint64{"avx2": 0xb4288dea1774aa8d, "go": 0x8679f009c4f8665e}},
-		{"bg0.1/ste", prior.BernoulliGaussian{P: 0.1}, StraightThrough, map[string]uint64{"avx2": 0x95df24ec7ec25f8b, "go": 0x5244547917036d4c}},
+		{"gaussian/ste", prior.Gaussian{}, StraightThrough, map[string]uint64{"avx512": 0x19df400984bd6910, "avx2": 0x19df400984bd6910, "go": 0x918edb1ecc6d9c52}},
+		{"gaussian/tanh", prior.Gaussian{}, AnnealedTanh, map[string]uint64{"avx512": 0xb4288dea1774aa8d, "avx2": 0xb4288dea1774aa8d, "go": 0x8679f009c4f8665e}},
+		{"bg0.1/ste", prior.BernoulliGaussian{P: 0.1}, StraightThrough, map[string]uint64{"avx512": 0x95df24ec7ec25f8b, "avx2": 0x95df24ec7ec25f8b, "go": 0x5244547917036d4c}},
 	} {
 		want, ok := c.want[kernel.TierName()]
 		if !ok {
