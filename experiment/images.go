@@ -21,7 +21,8 @@ import (
 )
 
 // ImageSpec is one run of `onebit train --data`: a data set, its
-// preprocessing, a rate, and a Haar encoder with one of the decoders whose
+// preprocessing, a rate, and a Haar (or trained, see Encoder) encoder with
+// one of the decoders whose
 // predictions use the data's own prior (the empirical marginal of the
 // whitened training coordinates, data.EmpiricalPrior):
 //
@@ -31,9 +32,10 @@ import (
 //	unrolled   Layers iterations of VAMP with the prior's denoiser,
 //	           prediction its state evolution at T = Layers (THEORY.md 7.2)
 //
-// The decoders are the fixed Bayes ones of the theory (nothing is trained
-// on the images except the whitening and the prior); the loss is measured on
-// the test split.
+// The decoders are the fixed Bayes ones of the theory (with a Haar encoder
+// nothing is trained on the images except the whitening and the prior); the
+// loss is measured on the test split. The predictions stay those of a Haar
+// encoder for a trained one (how far below them training gets is the point).
 type ImageSpec struct {
 	Source data.Source
 	Domain data.Domain

@@ -27,7 +27,8 @@ import (
 // ImagesConfig sets up the real-image experiment (issue 14): for each data
 // set and domain, a Haar encoder at each rate with the linear, denoiser and
 // unrolled decoders, measured on test images against the predictions for
-// the data's own prior (ImageSpec), and a grid of reconstructions.
+// the data's own prior (ImageSpec), and a grid of reconstructions; and, if
+// Trained.Steps > 0, an encoder trained on the images next to the Haar one.
 type ImagesConfig struct {
 	Sources   []string      `json:"sources"` // data.Source spellings; absent ones are skipped and reported
 	Domains   []data.Domain `json:"domains"`
