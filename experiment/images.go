@@ -7,10 +7,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/seed05b1c944/onebit/core/amp"
+	"github.com/seed05b1c944/onebit/core/kernel"
 	"github.com/seed05b1c944/onebit/core/mat"
 	"github.com/seed05b1c944/onebit/core/model"
 	"github.com/seed05b1c944/onebit/core/prior"
@@ -19,7 +21,8 @@ import (
 )
 
 // ImageSpec is one run of `onebit train --data`: a data set, its
-// preprocessing, a rate, and a Haar encoder with one of the decoders whose
+// preprocessing, a rate, and a Haar (or trained, see Encoder) encoder with
+// one of the decoders whose
 // predictions use the data's own prior (the empirical marginal of the
 // whitened training coordinates, data.EmpiricalPrior):
 //
@@ -29,20 +32,27 @@ import (
 //	unrolled   Layers iterations of VAMP with the prior's denoiser,
 //	           prediction its state evolution at T = Layers (THEORY.md 7.2)
 //
-// The decoders are the fixed Bayes ones of the theory (nothing is trained
-// on the images except the whitening and the prior); the loss is measured on
-// the test split.
+// The decoders are the fixed Bayes ones of the theory (with a Haar encoder
+// nothing is trained on the images except the whitening and the prior); the
+// loss is measured on the test split. The predictions stay those of a Haar
+// encoder for a trained one (how far below them training gets is the point).
 type ImageSpec struct {
-	Source  data.Source
-	Domain  data.Domain
-	Dim     int // 0: data.DefaultDim (pca 256, zca every pixel)
-	Rate    float64
-	Encoder Encoder // Haar (Learned is not implemented for images)
-	Decoder Decoder
-	Train   int // training images for the whitening and the prior (0: 10000)
-	Test    int // test images measured (0: 1000)
-	Layers  int // unrolled: VAMP iterations (0: 10)
-	Seed    uint64
+	Source data.Source
+	Domain data.Domain
+	Dim    int // 0: data.DefaultDim (pca 256, zca every pixel)
+	Rate   float64
+	// Encoder is Haar, or Learned: x_hat = A sign(Bx) trained on the
+	// training split (ImageTraining); its linear decoder is the trained A,
+	// and the nonlinear decoders run on the polar factor of the trained B
+	// (the nearest orthonormal rows, as for priors in fitDecoder) with the
+	// Haar predictions.
+	Encoder  Encoder
+	Training ImageTraining // Learned only
+	Decoder  Decoder
+	Train    int // training images for the whitening and the prior (0: 10000)
+	Test     int // test images measured (0: 1000)
+	Layers   int // unrolled: VAMP iterations (0: 10)
+	Seed     uint64
 }
 
 func (s *ImageSpec) defaults() {
@@ -61,16 +71,19 @@ func (s *ImageSpec) defaults() {
 func (s ImageSpec) Validate() error {
 	s.defaults()
 	switch {
-	case s.Encoder != Haar:
-		return fieldErr("encoder", "images support only the haar encoder for now (a learned encoder needs a trainer on data)")
+	case s.Encoder != Haar && s.Encoder != Learned:
+		return fieldErr("encoder", "%v, want haar or learned", s.Encoder)
 	case !(s.Rate > 0 && s.Rate <= 1):
-		return fieldErr("rate", "%v, want 0 < r <= 1 (Haar encoder)", s.Rate)
+		return fieldErr("rate", "%v, want 0 < r <= 1 (orthonormal rows)", s.Rate)
 	case s.Dim < 0:
 		return fieldErr("dim", "%d, want >= 0 (0: the domain's default)", s.Dim)
 	case s.Train < 2 || s.Test < 2:
 		return fieldErr("train-images", "%d training and %d test images, want at least 2 each", s.Train, s.Test)
 	case s.Layers < 1:
 		return fieldErr("layers", "%d, want >= 1", s.Layers)
+	}
+	if s.Encoder == Learned {
+		return s.Training.validate()
 	}
 	return nil
 }
@@ -159,6 +172,7 @@ func ratioLoss(losses, q []float64) (loss, se float64) {
 // imageDecoded is one decoder's measurement at one rate.
 type imageDecoded struct {
 	Decoder string   `json:"decoder"`
+	Encoder string   `json:"encoder"` // "haar" or "trained"
 	M       Measured `json:"measured"`
 	GapSE   float64  `json:"gap_se"`
 	// Losses are the per-image losses (for paired comparisons; not in JSON).
@@ -167,23 +181,47 @@ type imageDecoded struct {
 	Recon [][]byte `json:"recon,omitempty"`
 }
 
-// imageRate decodes the test split of set at rate r with a Haar encoder
-// drawn from rng, with each decoder of decs, and measures it.
-func imageRate(ctx context.Context, set *imageSet, r float64, decs []Decoder, layers, grid int, rng *rand.Rand) (q []float64, out []imageDecoded, bits int, err error) {
+// imageEncoder is the encoder an image run decodes with: rows B (n x d)
+// and, for a trained encoder, its trained linear decoder A (d x n; nil for
+// Haar rows, whose linear decoder is sqrt(2/pi) B^T). Name is "haar" or
+// "trained"; a trained encoder's nonlinear decoders run on Polar, the polar
+// factor of B (orthonormal rows, as fitDecoder does for priors).
+type imageEncoder struct {
+	Name  string
+	B, A  *mat.Dense[float64]
+	Polar *mat.Dense[float64]
+}
+
+// haarEncoder draws Haar rows for rate r on the test split's dimension.
+func haarEncoder(set *imageSet, r float64, rng *rand.Rand) (imageEncoder, error) {
 	d := set.xte.Cols
 	size, err := NewSize(r, d)
 	if err != nil {
-		return nil, nil, 0, err
+		return imageEncoder{}, err
 	}
-	bits = size.Bits
-	r = size.Rate()
 	b, err := amp.HaarRows(rng, size.Bits, d)
 	if err != nil {
-		return nil, nil, 0, err
+		return imageEncoder{}, err
 	}
-	codes, err := model.Codes(b, set.xte)
+	return imageEncoder{Name: "haar", B: b, Polar: b}, nil
+}
+
+// imageRate decodes the test split of set with the encoder enc, with each
+// decoder of decs, and measures it.
+func imageRate(ctx context.Context, set *imageSet, enc imageEncoder, decs []Decoder, layers, grid int) (q []float64, out []imageDecoded, bits int, err error) {
+	d := set.xte.Cols
+	bits = enc.B.Rows
+	r := float64(bits) / float64(d)
+	codes, err := model.Codes(enc.B, set.xte)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	b := enc.Polar
+	if enc.A != nil && slices.ContainsFunc(decs, Decoder.Nonlinear) {
+		// The nonlinear decoders see the codes of the polar factor.
+		if codes, err = model.Codes(b, set.xte); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	q = model.Energies(set.xte)
 	for _, dec := range decs {
@@ -194,11 +232,20 @@ func imageRate(ctx context.Context, set *imageSet, r float64, decs []Decoder, la
 		var pred float64
 		switch dec {
 		case Linear:
-			sh, err := model.NewShallowLinear(b, model.HaarEnsemble)
-			if err != nil {
-				return nil, nil, 0, err
+			if enc.A != nil {
+				// The trained decoder on the trained encoder's own codes.
+				lc, err := model.Codes(enc.B, set.xte)
+				if err != nil {
+					return nil, nil, 0, err
+				}
+				mat.Mul(xh, 1, lc, kernel.NoTrans, enc.A, kernel.Trans, 0)
+			} else {
+				sh, err := model.NewShallowLinear(b, model.HaarEnsemble)
+				if err != nil {
+					return nil, nil, 0, err
+				}
+				sh.Decode(xh, codes)
 			}
-			sh.Decode(xh, codes)
 			pred, err = theory.GaussEquivalentLoss(r)
 			if err != nil {
 				return nil, nil, 0, err
@@ -230,7 +277,7 @@ func imageRate(ctx context.Context, set *imageSet, r float64, decs []Decoder, la
 		model.SignalLosses(set.xte, xh, losses)
 		loss, se := ratioLoss(losses, q)
 		m := Measured{Loss: loss, StdErr: se, Prediction: pred}
-		o := imageDecoded{Decoder: dec.String(), M: m, GapSE: m.GapSE(), Losses: losses}
+		o := imageDecoded{Decoder: dec.String(), Encoder: enc.Name, M: m, GapSE: m.GapSE(), Losses: losses}
 		if grid > 0 {
 			o.Recon, err = toPixels(set, xh, grid)
 			if err != nil {
@@ -260,7 +307,8 @@ func toPixels(set *imageSet, z *mat.Dense[float64], n int) ([][]byte, error) {
 
 // TrainImages runs one ImageSpec and reports it with the JSON keys of
 // TrainResult (prior is the data set's empirical prior, e.g. "mnist/pca";
-// trainer "none": nothing but the whitening and the prior is fitted).
+// trainer "none" for Haar rows: nothing but the whitening and the prior is
+// fitted; "sgd" for a learned encoder).
 func TrainImages(ctx context.Context, s ImageSpec) (TrainResult, error) {
 	s.defaults()
 	if err := s.Validate(); err != nil {
@@ -271,7 +319,21 @@ func TrainImages(ctx context.Context, s ImageSpec) (TrainResult, error) {
 		return TrainResult{}, err
 	}
 	rng := rand.New(rand.NewPCG(pointSeed(s.Seed, float64(s.Domain), s.Rate, set.xte.Cols), 14))
-	_, out, bits, err := imageRate(ctx, set, s.Rate, []Decoder{s.Decoder}, s.Layers, 0, rng)
+	enc, err := haarEncoder(set, s.Rate, rng)
+	if err != nil {
+		return TrainResult{}, err
+	}
+	trainer, steps := NoTrainer, 0
+	if s.Encoder == Learned {
+		if enc, err = trainedEncoder(ctx, set, enc.B, s.Training, rng); err != nil {
+			return TrainResult{}, err
+		}
+		trainer, steps = SGD, s.Training.Steps
+		if steps == 0 {
+			steps = 3000
+		}
+	}
+	_, out, bits, err := imageRate(ctx, set, enc, []Decoder{s.Decoder}, s.Layers, 0)
 	if err != nil {
 		return TrainResult{}, err
 	}
@@ -281,8 +343,8 @@ func TrainImages(ctx context.Context, s ImageSpec) (TrainResult, error) {
 		layers = s.Layers
 	}
 	return TrainResult{Prior: set.prior.Name(), Rate: float64(bits) / float64(set.xte.Cols), Dim: set.xte.Cols, Bits: bits,
-		Trainer: NoTrainer, Seed: s.Seed, Kurtosis: set.stats.PooledKurt, Measured: m, GapSE: m.GapSE(),
-		Encoder: Haar, Decoder: s.Decoder, Layers: layers}, nil
+		Trainer: trainer, Steps: steps, Seed: s.Seed, Kurtosis: set.stats.PooledKurt, Measured: m, GapSE: m.GapSE(),
+		Encoder: s.Encoder, Decoder: s.Decoder, Layers: layers}, nil
 }
 
 // missingNote is the sentence the report gives a data set that is absent.

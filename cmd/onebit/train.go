@@ -52,7 +52,10 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.decoder, "decoder", "linear", "linear, denoiser (learned denoiser on A s; any r when trained jointly) or unrolled (learned unrolled VAMP; r <= 1)")
 	fs.IntVar(&f.layers, "layers", 5, "unrolled: layers T >= 1")
 	fs.IntVar(&f.decSteps, "decoder-steps", 100, "unrolled: Adam steps of the decoder factors, >= 1")
-	fs.StringVar(&f.data, "data", "", "real images instead of --prior: mnist, fashion[:DIR] or cifar:DIR (Haar encoder; decoders use the data's own prior)")
+	fs.StringVar(&f.data, "data", "", "real images instead of --prior: mnist, fashion[:DIR] or cifar:DIR (decoders use the data's own prior). "+
+		"--encoder haar (default) or learned: x_hat = A sign(Bx) trained by Adam (straight-through) on minibatches of the whitened training images "+
+		"from the Haar rows, --steps (0: 3000), --batch (0: 256), --lr (0: 1e-3); its linear decoder is the trained A, "+
+		"while denoiser and unrolled (VAMP, not learned) run on the polar factor of the trained B, as for priors")
 	fs.StringVar(&f.domain, "domain", "pca", "with --data: pca (whitened principal components, --dim 0 means 256) or zca (ZCA whitening, every pixel)")
 	fs.IntVar(&f.trainImages, "train-images", 10000, "with --data: training images fitting the whitening and the prior")
 	fs.IntVar(&f.testImages, "test-images", 1000, "with --data: test images measured")
@@ -197,7 +200,8 @@ func (f *trainFlags) imageSpec(dimSet bool) (experiment.ImageSpec, error) {
 	if err != nil {
 		return s, usagef("flag --domain: %v", err)
 	}
-	s = experiment.ImageSpec{Source: src, Domain: dom, Rate: f.rate, Train: f.trainImages, Test: f.testImages, Layers: f.layers, Seed: f.seed, Encoder: experiment.Haar}
+	s = experiment.ImageSpec{Source: src, Domain: dom, Rate: f.rate, Train: f.trainImages, Test: f.testImages, Layers: f.layers, Seed: f.seed, Encoder: experiment.Haar,
+		Training: experiment.ImageTraining{Steps: f.steps, Batch: f.batch, LR: f.lr}}
 	if dimSet {
 		s.Dim = f.dim
 	}
@@ -226,7 +230,15 @@ func runTrainImages(f trainFlags, dimSet bool, stdout io.Writer) error {
 	if f.json {
 		return json.NewEncoder(stdout).Encode(res)
 	}
-	fmt.Fprintf(stdout, "data %s, %s domain, r = %.4g (n = %d), d = %d, Haar encoder, %s decoder, seed %d\n", spec.Source, spec.Domain, res.Rate, res.Bits, res.Dim, res.Decoder, res.Seed)
+	enc := "Haar encoder"
+	if spec.Encoder == experiment.Learned {
+		enc = fmt.Sprintf("encoder trained from Haar rows (%d Adam steps on the training images", res.Steps)
+		if res.Decoder.Nonlinear() {
+			enc += "; the decoder runs on its polar factor"
+		}
+		enc += ")"
+	}
+	fmt.Fprintf(stdout, "data %s, %s domain, r = %.4g (n = %d), d = %d, %s, %s decoder, seed %d\n", spec.Source, spec.Domain, res.Rate, res.Bits, res.Dim, enc, res.Decoder, res.Seed)
 	fmt.Fprintf(stdout, "prior       %s: the empirical marginal of %d whitened training images (pooled excess kurtosis %.3g)\n", res.Prior, spec.Train, res.Kurtosis)
 	fmt.Fprintf(stdout, "loss        %.5f ± %.5f (||x - x_hat||^2/||x||^2 on %d test images)\n", res.Loss, res.StdErr, spec.Test)
 	fmt.Fprintf(stdout, "prediction  %.5f (d -> infinity, for i.i.d. coordinates from the data's prior)\n", res.Prediction)

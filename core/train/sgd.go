@@ -28,7 +28,7 @@ const (
 // SGDConfig configures SGD.
 type SGDConfig struct {
 	Steps     int       // Adam steps (default 3000)
-	Batch     int       // signals per step, fresh from the prior (default 256)
+	Batch     int       // signals per step, fresh from the prior or drawn from the data rows (default 256)
 	LR        float64   // Adam step size (default 3e-3)
 	Surrogate Surrogate // backward surrogate for sign
 	// KeepScale disables renormalising the rows of B after each step. The
@@ -77,10 +77,29 @@ type SGDRun struct {
 	ga, gb *mat.Dense[float32]
 	oa, ob *adam
 	sparse *sparseState // non-nil: sparse batches (see sparseMinZeroMass)
+	rows   *rowSource   // non-nil: batches are rows of a data matrix, not prior samples (sgd_data.go)
 }
 
 // NewSGDRun validates cfg, fills in its defaults and allocates the workspaces.
 func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg SGDConfig) (*SGDRun, error) {
+	run, err := newSGDRun(m, rng, cfg)
+	if err != nil {
+		return nil, err
+	}
+	run.p = p
+	d, n := m.Dim(), m.Bits()
+	if p.ZeroMass() >= sparseMinZeroMass && d*n <= sparseMaxWeights {
+		sp, err := newSparseState(run.cfg.Batch, d, n)
+		if err != nil {
+			return nil, fmt.Errorf("train: SGD batch %d x %d: %w", run.cfg.Batch, d, err)
+		}
+		run.sparse = sp
+	}
+	return run, nil
+}
+
+// newSGDRun is NewSGDRun without a batch source.
+func newSGDRun(m *model.Autoencoder[float32], rng *rand.Rand, cfg SGDConfig) (*SGDRun, error) {
 	if cfg.Steps == 0 {
 		cfg.Steps = 3000
 	}
@@ -94,31 +113,28 @@ func NewSGDRun(m *model.Autoencoder[float32], p prior.Prior, rng *rand.Rand, cfg
 		return nil, fmt.Errorf("train: invalid SGD setting %+v", cfg)
 	}
 	d, n, N := m.Dim(), m.Bits(), cfg.Batch
-	run := &SGDRun{m: m, p: p, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
+	return &SGDRun{m: m, rng: rng, cfg: cfg, ws: m.NewWorkspace(N),
 		x: mat.New[float32](N, d), e: mat.New[float32](N, d), dz: mat.New[float32](N, n), tz: mat.New[float32](N, n),
 		ga: mat.New[float32](d, n), gb: mat.New[float32](n, d),
-		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}
-	if p.ZeroMass() >= sparseMinZeroMass && d*n <= sparseMaxWeights {
-		sp, err := newSparseState(N, d, n)
-		if err != nil {
-			return nil, fmt.Errorf("train: SGD batch %d x %d: %w", N, d, err)
-		}
-		run.sparse = sp
-	}
-	return run, nil
+		oa: newAdam(len(m.A.Data)), ob: newAdam(len(m.B.Data))}, nil
 }
 
-// Step draws a fresh batch, takes Adam step number step (1-based; it sets
+// Step draws a batch (fresh prior samples, or data rows for a run made by
+// NewSGDDataRun), takes Adam step number step (1-based; it sets
 // the surrogate's annealing) and returns the batch loss before the update.
 func (run *SGDRun) Step(step int) (float64, error) {
 	m, cfg, x, e, dz := run.m, run.cfg, run.x, run.e, run.dz
 	N, d, n := cfg.Batch, m.Dim(), m.Bits()
 	scale := float32(2 / float64(N*d))
 	var z, s, xh *mat.Dense[float32]
-	if run.sparse != nil {
+	switch {
+	case run.rows != nil:
+		run.rows.fill(run.rng, x)
+		z, s, xh = m.Forward(run.ws, x)
+	case run.sparse != nil:
 		run.sparse.fill(run.p, run.rng, x)
 		z, s, xh = run.sparse.forward(run)
-	} else {
+	default:
 		prior.FillBatch(run.p, run.rng, x.Data)
 		z, s, xh = m.Forward(run.ws, x)
 	}
