@@ -62,6 +62,7 @@ var budget = []falseFailure{
 	{"props", "TestPhaseIdentityFiniteD", "finite-d identity vs MC two-sided; 3 cases", zSE, 3 * 2},
 	{"props", "TestPhaseRotationFiniteD", "finite-d rotation vs MC two-sided; 2 priors", zSE, 2 * 2},
 	{"props", "TestJointShallowReachesPrediction", "above prediction, above Haar, above linear, one-sided; 2 cases", zSE, 2 * 3},
+	{"props", "TestImagesTrainedEncoderMNIST", "trained - Haar below its bound, one-sided; 2 cases x 2 domains", zSE, 2 * 2},
 	{"props", "TestJointUnrolledVsFixedVAMP", "loss rise, joint - fixed, above SE, one-sided; 1 case", zSE, 3},
 }
 
