@@ -209,17 +209,14 @@ func haarEncoder(set *imageSet, r float64, rng *rand.Rand) (imageEncoder, error)
 // imageRate decodes the test split of set with the encoder enc, with each
 // decoder of decs, and measures it.
 func imageRate(ctx context.Context, set *imageSet, enc imageEncoder, decs []Decoder, layers, grid int) (q []float64, out []imageDecoded, bits int, err error) {
-	d := set.xte.Cols
 	bits = enc.B.Rows
-	r := float64(bits) / float64(d)
 	codes, err := model.Codes(enc.B, set.xte)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	b := enc.Polar
 	if enc.A != nil && slices.ContainsFunc(decs, Decoder.Nonlinear) {
 		// The nonlinear decoders see the codes of the polar factor.
-		if codes, err = model.Codes(b, set.xte); err != nil {
+		if codes, err = model.Codes(enc.Polar, set.xte); err != nil {
 			return nil, nil, 0, err
 		}
 	}
@@ -228,50 +225,9 @@ func imageRate(ctx context.Context, set *imageSet, enc imageEncoder, decs []Deco
 		if err := ctx.Err(); err != nil {
 			return nil, nil, 0, err
 		}
-		xh := mat.New[float64](set.xte.Rows, d)
-		var pred float64
-		switch dec {
-		case Linear:
-			if enc.A != nil {
-				// The trained decoder on the trained encoder's own codes.
-				lc, err := model.Codes(enc.B, set.xte)
-				if err != nil {
-					return nil, nil, 0, err
-				}
-				mat.Mul(xh, 1, lc, kernel.NoTrans, enc.A, kernel.Trans, 0)
-			} else {
-				sh, err := model.NewShallowLinear(b, model.HaarEnsemble)
-				if err != nil {
-					return nil, nil, 0, err
-				}
-				sh.Decode(xh, codes)
-			}
-			pred, err = theory.GaussEquivalentLoss(r)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-		case Denoiser:
-			sh, err := model.NewShallowMMSE(b, set.prior, model.HaarEnsemble)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			sh.Decode(xh, codes)
-			if pred, err = theory.DenoiserLoss(set.prior, r, theory.Haar); err != nil {
-				return nil, nil, 0, err
-			}
-		case Unrolled:
-			res, err := amp.VAMP(b, codes, set.prior, layers, nil)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			xh = res.Xhat
-			se, err := theory.VAMPStateEvolution(set.prior, r, theory.SEOptions{Iters: layers})
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			pred = se.Trajectory[min(layers, len(se.Trajectory))-1]
-		default:
-			return nil, nil, 0, fmt.Errorf("experiment: decoder %v not supported for images", dec)
+		xh, pred, err := imageDecode(set, enc, dec, codes, layers)
+		if err != nil {
+			return nil, nil, 0, err
 		}
 		losses := make([]float64, xh.Rows)
 		model.SignalLosses(set.xte, xh, losses)
@@ -279,14 +235,63 @@ func imageRate(ctx context.Context, set *imageSet, enc imageEncoder, decs []Deco
 		m := Measured{Loss: loss, StdErr: se, Prediction: pred}
 		o := imageDecoded{Decoder: dec.String(), Encoder: enc.Name, M: m, GapSE: m.GapSE(), Losses: losses}
 		if grid > 0 {
-			o.Recon, err = toPixels(set, xh, grid)
-			if err != nil {
+			if o.Recon, err = toPixels(set, xh, grid); err != nil {
 				return nil, nil, 0, err
 			}
 		}
 		out = append(out, o)
 	}
 	return q, out, bits, nil
+}
+
+// imageDecode decodes the test split with decoder dec (codes: those of
+// enc.Polar for the nonlinear decoders) and returns its prediction for the
+// data's prior: 1 - 2r/pi, mmse(2r/(pi - 2r)) or VAMP's state evolution.
+func imageDecode(set *imageSet, enc imageEncoder, dec Decoder, codes *mat.Dense[float64], layers int) (*mat.Dense[float64], float64, error) {
+	d, b := set.xte.Cols, enc.Polar
+	r := float64(enc.B.Rows) / float64(d)
+	xh := mat.New[float64](set.xte.Rows, d)
+	switch dec {
+	case Linear:
+		pred, err := theory.GaussEquivalentLoss(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		if enc.A != nil {
+			// The trained decoder on the trained encoder's own codes.
+			lc, err := model.Codes(enc.B, set.xte)
+			if err != nil {
+				return nil, 0, err
+			}
+			mat.Mul(xh, 1, lc, kernel.NoTrans, enc.A, kernel.Trans, 0)
+			return xh, pred, nil
+		}
+		sh, err := model.NewShallowLinear(b, model.HaarEnsemble)
+		if err != nil {
+			return nil, 0, err
+		}
+		sh.Decode(xh, codes)
+		return xh, pred, nil
+	case Denoiser:
+		sh, err := model.NewShallowMMSE(b, set.prior, model.HaarEnsemble)
+		if err != nil {
+			return nil, 0, err
+		}
+		sh.Decode(xh, codes)
+		pred, err := theory.DenoiserLoss(set.prior, r, theory.Haar)
+		return xh, pred, err
+	case Unrolled:
+		res, err := amp.VAMP(b, codes, set.prior, layers, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		se, err := theory.VAMPStateEvolution(set.prior, r, theory.SEOptions{Iters: layers})
+		if err != nil {
+			return nil, 0, err
+		}
+		return res.Xhat, se.Trajectory[min(layers, len(se.Trajectory))-1], nil
+	}
+	return nil, 0, fmt.Errorf("experiment: decoder %v not supported for images", dec)
 }
 
 // toPixels maps the first n rows of coordinates back to image bytes.
