@@ -291,7 +291,7 @@ func (b *jointBench) shallow(cell *JointCell, haar *mat.Dense[float64]) error {
 		return err
 	}
 	cell.HaarSpline = measure(lh, b.q, den)
-	js, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, randomUnitRows(b.rng, haar.Rows, haar.Cols), nil, b.p, b.rng, 4000)
+	js, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, train.RandomUnitRows(b.rng, haar.Rows, haar.Cols), nil, b.p, b.rng, 4000)
 	if err != nil {
 		return err
 	}
@@ -336,24 +336,6 @@ func (b *jointBench) unrolled(haar *mat.Dense[float64], T int) (JointUnrolled, f
 	}
 	u.Joint, u.Gain = measure(lu, b.q, se.Trajectory[T-1]), paired(lu, lf)
 	return u, se.FixedPoint, nil
-}
-
-// randomUnitRows returns n rows of i.i.d. N(0, 1) entries normalised to unit
-// norm: the random start of joint training.
-func randomUnitRows(rng *rand.Rand, n, d int) *mat.Dense[float64] {
-	b := mat.New[float64](n, d)
-	for i := range n {
-		row := b.Row(i)
-		var s float64
-		for k := range row {
-			row[k] = rng.NormFloat64()
-			s += row[k] * row[k]
-		}
-		for k := range row {
-			row[k] /= math.Sqrt(s)
-		}
-	}
-	return b
 }
 
 // encoderChannel measures S4 d of b's rows and the noise of its effective

@@ -83,7 +83,7 @@ func jointStart(ctx context.Context, s TrainSpec, rng *rand.Rand, val *mat.Dense
 	}
 	switch s.Start {
 	case StartRandom:
-		b = randomUnitRows(rng, s.Size.Bits, s.Size.Dim)
+		b = train.RandomUnitRows(rng, s.Size.Bits, s.Size.Dim)
 	case StartLinear:
 		lin, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, b, nil, s.Prior, rng, 4000)
 		if err != nil {

@@ -204,24 +204,6 @@ func TestJointGradientAllocatesNothing(t *testing.T) {
 	}
 }
 
-// randomEncoder returns n rows with i.i.d. Gaussian entries normalised to
-// unit norm: the random start of joint training.
-func randomEncoder(rng *rand.Rand, n, d int) *mat.Dense[float64] {
-	b := mat.New[float64](n, d)
-	for i := range n {
-		row := b.Row(i)
-		var q float64
-		for k := range row {
-			row[k] = rng.NormFloat64()
-			q += row[k] * row[k]
-		}
-		for k := range row {
-			row[k] /= math.Sqrt(q)
-		}
-	}
-	return b
-}
-
 // jointLosses returns the per-signal losses of j on the rows of x.
 func jointLosses(t *testing.T, j *model.Joint, x *mat.Dense[float64]) []float64 {
 	t.Helper()
@@ -287,7 +269,7 @@ func TestJointShallowReachesPrediction(t *testing.T) {
 				return err.Error()
 			}
 			cfg := train.JointConfig{Steps: steps, Batch: 64, LR: 2e-3}
-			b0 := randomEncoder(rng, n, d)
+			b0 := train.RandomUnitRows(rng, n, d)
 			sh, err := train.InitJoint(train.JointSpec{Decoder: model.ShallowDecoder}, b0.Clone(), nil, p, rng, 4000)
 			if err != nil {
 				return err.Error()
@@ -447,7 +429,7 @@ func TestJointLinearHighRate(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(10*r), 37))
 		p := prior.Gaussian{}
 		n := int(math.Round(r * float64(d)))
-		j, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, randomEncoder(rng, n, d), nil, p, rng, 4000)
+		j, err := train.InitJoint(train.JointSpec{Decoder: model.LinearDecoder}, train.RandomUnitRows(rng, n, d), nil, p, rng, 4000)
 		if err != nil {
 			t.Fatal(err)
 		}

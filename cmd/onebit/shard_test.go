@@ -93,6 +93,23 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 			t.Fatalf("shard %d/3: %v", i, err)
 		}
 	}
+	// Each cell is computed by exactly one shard: the shards' caches hold
+	// as many cells as the whole run's, with no key twice.
+	seen := map[string]bool{}
+	for i := range 3 {
+		cells, _ := filepath.Glob(filepath.Join(dir, "s"+string(rune('0'+i)), "smoke", "*", ".cache", "*.json"))
+		for _, c := range cells {
+			key := filepath.Join(filepath.Base(filepath.Dir(filepath.Dir(c))), filepath.Base(c))
+			if seen[key] {
+				t.Errorf("cell %s computed by two shards", key)
+			}
+			seen[key] = true
+		}
+	}
+	wholeCells, _ := filepath.Glob(filepath.Join(whole, "smoke", "*", ".cache", "*.json"))
+	if len(seen) != len(wholeCells) {
+		t.Errorf("shards computed %d cells, the whole run %d", len(seen), len(wholeCells))
+	}
 	merged := filepath.Join(dir, "merged")
 	args := []string{"merge", "--scale", "smoke", "--out", merged, filepath.Join(dir, "s0"), filepath.Join(dir, "s1"), filepath.Join(dir, "s2")}
 	if code, _, stderr := runCLI(args...); code != 0 {

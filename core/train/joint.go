@@ -272,6 +272,24 @@ type JointSpec struct {
 	Untied   bool   // UnrolledDecoder: learn the layers' matrix apart from B
 }
 
+// RandomUnitRows returns n rows of i.i.d. N(0, 1) entries, each normalised
+// to unit norm: the random start of joint training.
+func RandomUnitRows(rng *rand.Rand, n, d int) *mat.Dense[float64] {
+	b := mat.New[float64](n, d)
+	for i := range n {
+		row := b.Row(i)
+		var s float64
+		for k := range row {
+			row[k] = rng.NormFloat64()
+			s += row[k] * row[k]
+		}
+		for k := range row {
+			row[k] /= math.Sqrt(s)
+		}
+	}
+	return b
+}
+
 // HaarEncoder returns n unit rows for dimension d: n orthonormal rows of a
 // Haar rotation for n <= d (amp.HaarRows), and for n > d the rows of a Haar
 // frame (orthonormal columns, amp.HaarRows transposed) normalised to unit
