@@ -31,7 +31,7 @@ func TestSparsityOutputsAndResume(t *testing.T) {
 	if err := WriteSparsity(c, pts); err != nil {
 		t.Fatal(err)
 	}
-	if err := AssembleReport(root, RunInfo{}); err != nil {
+	if err := AssembleReport(root); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"sparsity/sparsity.csv", "sparsity/sparsity.json", "sparsity/sparsity.png", "sparsity/report.md", "REPORT.md"} {
@@ -132,7 +132,7 @@ func TestDecodersAndLayersOutputs(t *testing.T) {
 	if err := WriteLayers(lc, rs); err != nil {
 		t.Fatal(err)
 	}
-	if err := AssembleReport(root, RunInfo{}); err != nil {
+	if err := AssembleReport(root); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"decoders/decoders.csv", "decoders/decoders.json", "decoders/decoders-bg0_3.png", "layers/layers.csv", "layers/layers.json", "layers/layers.png", "REPORT.md"} {

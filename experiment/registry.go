@@ -146,7 +146,8 @@ type ReproduceOptions struct {
 	// Shard, if set (Count > 0), runs only this shard's cells and writes
 	// no outputs; onebit merge assembles them.
 	Shard Shard
-	// Info is printed above the verdict table of REPORT.md.
+	// Info is recorded in each section it writes (provenance.json) and
+	// printed at the top of REPORT.md.
 	Info RunInfo
 }
 
@@ -213,8 +214,11 @@ func Reproduce(ctx context.Context, o ReproduceOptions) error {
 		if err := e.exec(ctx, o.Scale, o.base(), nil, Compute, o.banner()); err != nil {
 			return err
 		}
+		if err := writeProvenance(filepath.Join(o.Root(), e.Name), o.Info); err != nil {
+			return err
+		}
 	}
-	return AssembleReport(o.Root(), o.Info)
+	return AssembleReport(o.Root())
 }
 
 // scaled returns the config function of an experiment from its configs at

@@ -200,8 +200,11 @@ func Merge(o MergeOptions) error {
 		if err := e.exec(context.Background(), o.Scale, o.base(), nil, Offline, o.banner()); err != nil {
 			return err
 		}
+		if err := writeProvenance(filepath.Join(o.Root(), e.Name), o.Info); err != nil {
+			return err
+		}
 	}
-	return AssembleReport(o.Root(), o.Info)
+	return AssembleReport(o.Root())
 }
 
 // missingCells reports missing cells grouped by the shard that owns them.

@@ -69,15 +69,8 @@ func writeClaims(dir string, claims []Claim) error {
 	return output.WriteJSON(filepath.Join(dir, "claims.json"), claims)
 }
 
-// RunInfo says what produced a report: the command line, the code's commit
-// and the scale.
-type RunInfo struct {
-	Command, Commit string
-	Scale           Scale
-}
-
 // verdictTable renders the claims of every section under root.
-func verdictTable(root string, info RunInfo) (string, error) {
+func verdictTable(root string) (string, error) {
 	var rows []Claim
 	for _, s := range reportSections() {
 		b, err := os.ReadFile(filepath.Join(root, s, "claims.json"))
@@ -98,9 +91,6 @@ func verdictTable(root string, info RunInfo) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString("## Verdicts\n\n")
-	if info.Command != "" {
-		fmt.Fprintf(&b, "Produced by `%s` at commit %s, scale %s.\n\n", info.Command, info.Commit, info.Scale)
-	}
 	b.WriteString(verdictRule + "\n\n")
 	b.WriteString("| claim | source | prediction | measured ± se | d | seeds | allowance | verdict |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range rows {

@@ -37,7 +37,7 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit merge " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale}
+	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit merge " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale.String()}
 	if err := experiment.Merge(experiment.MergeOptions{ReproduceOptions: o, Dirs: dirs}); err != nil {
 		return err
 	}

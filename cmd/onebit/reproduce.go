@@ -43,7 +43,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if o.Shard, err = shardOption(*shard, *shards); err != nil {
 		return err
 	}
-	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit reproduce " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale}
+	o.Info = experiment.RunInfo{Command: strings.TrimSpace("onebit reproduce " + strings.Join(args, " ")), Commit: commit(), Scale: o.Scale.String()}
 	// Units run in parallel, one per worker; each GEMM then runs on one
 	// thread (the two vCPUs here share one core's FMA units). This is the
 	// process's setting, owned by the command, not by any experiment.

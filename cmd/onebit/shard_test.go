@@ -29,7 +29,8 @@ func cliProcess(args ...string) *exec.Cmd {
 }
 
 // tree reads every data file under root (the outputs a report is made of),
-// leaving out caches, locks, shard manifests and wall times.
+// leaving out caches, locks, shard manifests, wall times and the record of
+// the command that wrote each section.
 func tree(t *testing.T, root string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
@@ -41,7 +42,7 @@ func tree(t *testing.T, root string) map[string][]byte {
 		if d.IsDir() && (name == ".cache" || name == "shards") {
 			return filepath.SkipDir
 		}
-		if d.IsDir() || strings.HasPrefix(name, ".lock-") || name == "timings.json" {
+		if d.IsDir() || strings.HasPrefix(name, ".lock-") || name == "timings.json" || name == "provenance.json" { // provenance: the command line differs
 			return nil
 		}
 		b, err := os.ReadFile(p)
