@@ -179,92 +179,131 @@ func (u *UnrolledVAMP) Forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) (*m
 	return ws.xh[u.Layers()-1], nil
 }
 
+// forward runs the layers of UnrolledVAMP on the codes y, keeping every
+// layer's activations and scalars in ws (and the denoiser's derivatives if
+// ws.hasDeriv). Per layer: the extrinsic message q and p = B q
+// (messageForward), the output module (outputForward), r = q + c B^T m, and
+// the prior module (denoiserForward).
 func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) error {
-	n, d, N := u.B.Rows, u.B.Cols, y.Rows
-	fd := float64(d)
 	for t := range u.Layers() {
-		lp, sc := u.Layer(t), ws.sc[t]
-		p, m, q, r, xh := ws.p[t], ws.m[t], ws.q[t], ws.r[t], ws.xh[t]
-		// Prior module's extrinsic message q (into r, which is then updated).
-		for s := range N {
-			if t == 0 {
-				sc.vxIn[s], sc.gxIn[s] = 1, 0
-			} else {
-				// gamma_x of the previous layer's denoiser: 1/tau = gamma_x'/Tf.
-				sc.vxIn[s], sc.gxIn[s] = ws.sc[t-1].vxOut[s], ws.sc[t-1].gxp[s]/math.Exp(u.Theta[(t-1)*ParamsPerLayer+ParamTau])
-			}
-			gw := 1/sc.vxIn[s] - sc.gxIn[s]
-			sc.fw[s] = gw > amp.GammaWFloor
-			sc.gw[s] = max(gw, amp.GammaWFloor)
-		}
-		if t == 0 {
-			clear(q.Data)
-			clear(p.Data)
-		} else {
-			for s := range N {
-				al := lp.Alpha / (sc.vxIn[s] * sc.gw[s])
-				be := lp.Beta * sc.gxIn[s] / sc.gw[s]
-				qs, xs, rs := q.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
-				for i := range qs {
-					qs[i] = al*xs[i] - be*rs[i]
-				}
-			}
-			mat.Mul(p, 1, q, kernel.NoTrans, u.B, kernel.Trans, 0)
-		}
-		r.Copy(q)
-		// Output module: h(a) (m = y h(a)), v_w, gamma_x', and c m in ws.z.
-		for s := range N {
-			gw := sc.gw[s]
-			g := lp.Gain * math.Sqrt(gw)
-			ps, ms, ys, zs := p.Row(s), m.Row(s), y.Row(s), ws.z.Row(s)
-			var sumVar float64
-			for i := range ps {
-				a := g * ys[i] * ps[i]
-				h := prior.InverseMills(a)
-				ms[i] = h
-				sumVar += min(max(1-h*(a+h), 0), 1) // prior.TruncatedVariance(a)
-			}
-			vw := (sumVar + float64(d-n)) / (gw * fd)
-			gxp := 1/vw - gw
-			if !(gxp > 0) || math.IsInf(gxp, 0) {
-				return fmt.Errorf("model: unrolled VAMP diverged at layer %d, signal %d (v_w = %v, gamma_x = %v)", t+1, s, vw, gxp)
-			}
-			sc.vw[s], sc.gxp[s] = vw, gxp
-			c := lp.Step / (math.Sqrt(gw) * vw * gxp)
-			for i, h := range ms {
-				zs[i] = c * ys[i] * h
-			}
+		lp := u.Layer(t)
+		u.messageForward(ws, t, y.Rows, lp)
+		r := ws.r[t]
+		r.Copy(ws.q[t])
+		if err := u.outputForward(ws, y, t, lp); err != nil {
+			return err
 		}
 		mat.Mul(r, 1, ws.z, kernel.NoTrans, u.B, kernel.NoTrans, 1)
-		// Prior module: x_hat = eta(r; tau), v_x' = <Var>.
-		for s := range N {
-			tau := lp.Tau / sc.gxp[s]
-			rs, xs := r.Row(s), xh.Row(s)
-			var sumVar float64
-			if ws.hasDeriv {
-				er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
-				if ws.pm != nil {
-					for i, ri := range rs {
-						var v float64
-						xs[i], v, er[i], et[i], vt[i], vr[i] = ws.pm.derivs(ri, tau)
-						sumVar += v
-					}
-				} else {
-					sumVar += u.centralDerivs(rs, xs, er, et, vt, vr, tau)
-				}
-			} else {
+		if err := u.denoiserForward(ws, t, y.Rows, lp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageForward sets the scalars entering layer t (v_x, gamma_x: 1 and 0
+// in the first layer, else the previous layer's v_x' and 1/tau),
+// gamma_w = max(1/v_x - gamma_x, floor) (THEORY.md 7.2, 8.1), the
+// extrinsic message q = alpha x_hat - beta r (0 in the first layer) and
+// p = B q.
+func (u *UnrolledVAMP) messageForward(ws *UnrolledWorkspace, t, N int, lp LayerParams) {
+	sc, p, q := ws.sc[t], ws.p[t], ws.q[t]
+	for s := range N {
+		if t == 0 {
+			sc.vxIn[s], sc.gxIn[s] = 1, 0
+		} else {
+			// gamma_x of the previous layer's denoiser: 1/tau = gamma_x'/Tf.
+			sc.vxIn[s], sc.gxIn[s] = ws.sc[t-1].vxOut[s], ws.sc[t-1].gxp[s]/math.Exp(u.Theta[(t-1)*ParamsPerLayer+ParamTau])
+		}
+		gw := 1/sc.vxIn[s] - sc.gxIn[s]
+		sc.fw[s] = gw > amp.GammaWFloor
+		sc.gw[s] = max(gw, amp.GammaWFloor)
+	}
+	if t == 0 {
+		clear(q.Data)
+		clear(p.Data)
+		return
+	}
+	for s := range N {
+		al := lp.Alpha / (sc.vxIn[s] * sc.gw[s])
+		be := lp.Beta * sc.gxIn[s] / sc.gw[s]
+		qs, xs, rs := q.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
+		for i := range qs {
+			qs[i] = al*xs[i] - be*rs[i]
+		}
+	}
+	mat.Mul(p, 1, q, kernel.NoTrans, u.B, kernel.Trans, 0)
+}
+
+// outputForward is the output module of layer t (THEORY.md 7.2): with
+// a = g y p, g = G sqrt(gamma_w), it sets m = h(a) (the inverse Mills
+// ratio; the code factor y is applied where m is used),
+// v_w = (sum_i TV(a_i) + d - n)/(gamma_w d), gamma_x' = 1/v_w - gamma_w,
+// and ws.z = c y h(a) with c = C/(sqrt(gamma_w) v_w gamma_x'). It fails if
+// gamma_x' is not positive and finite.
+func (u *UnrolledVAMP) outputForward(ws *UnrolledWorkspace, y *mat.Dense[float64], t int, lp LayerParams) error {
+	n, d := u.B.Rows, u.B.Cols
+	fd := float64(d)
+	sc, p, m := ws.sc[t], ws.p[t], ws.m[t]
+	for s := range y.Rows {
+		gw := sc.gw[s]
+		g := lp.Gain * math.Sqrt(gw)
+		ps, ms, ys, zs := p.Row(s), m.Row(s), y.Row(s), ws.z.Row(s)
+		var sumVar float64
+		for i := range ps {
+			a := g * ys[i] * ps[i]
+			h := prior.InverseMills(a)
+			ms[i] = h
+			sumVar += min(max(1-h*(a+h), 0), 1) // prior.TruncatedVariance(a)
+		}
+		vw := (sumVar + float64(d-n)) / (gw * fd)
+		gxp := 1/vw - gw
+		if !(gxp > 0) || math.IsInf(gxp, 0) {
+			return fmt.Errorf("model: unrolled VAMP diverged at layer %d, signal %d (v_w = %v, gamma_x = %v)", t+1, s, vw, gxp)
+		}
+		sc.vw[s], sc.gxp[s] = vw, gxp
+		c := lp.Step / (math.Sqrt(gw) * vw * gxp)
+		for i, h := range ms {
+			zs[i] = c * ys[i] * h
+		}
+	}
+	return nil
+}
+
+// denoiserForward is the prior module of layer t (THEORY.md 7.2, 8.1):
+// x_hat = eta_P(r; tau) with tau = Tf/gamma_x' and
+// v_x' = max(<Var[x | r; tau]>, floor), plus the derivatives d eta/dr,
+// d eta/dtau, d Var/dtau, d Var/dr if ws.hasDeriv (analytic for a mixture
+// prior, else centralDerivs). It fails on a NaN variance.
+func (u *UnrolledVAMP) denoiserForward(ws *UnrolledWorkspace, t, N int, lp LayerParams) error {
+	sc, r, xh, fd := ws.sc[t], ws.r[t], ws.xh[t], float64(u.B.Cols)
+	for s := range N {
+		tau := lp.Tau / sc.gxp[s]
+		rs, xs := r.Row(s), xh.Row(s)
+		var sumVar float64
+		if ws.hasDeriv {
+			er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
+			if ws.pm != nil {
 				for i, ri := range rs {
-					mean, v, _ := u.Channel.Posterior(ri, tau)
-					xs[i] = mean
+					var v float64
+					xs[i], v, er[i], et[i], vt[i], vr[i] = ws.pm.derivs(ri, tau)
 					sumVar += v
 				}
+			} else {
+				sumVar += u.centralDerivs(rs, xs, er, et, vt, vr, tau)
 			}
-			vx := sumVar / fd
-			sc.fv[s] = vx > amp.VarianceFloor
-			sc.vxOut[s] = max(vx, amp.VarianceFloor)
-			if math.IsNaN(vx) {
-				return fmt.Errorf("model: unrolled VAMP produced a non-finite estimate at layer %d, signal %d", t+1, s)
+		} else {
+			for i, ri := range rs {
+				mean, v, _ := u.Channel.Posterior(ri, tau)
+				xs[i] = mean
+				sumVar += v
 			}
+		}
+		vx := sumVar / fd
+		sc.fv[s] = vx > amp.VarianceFloor
+		sc.vxOut[s] = max(vx, amp.VarianceFloor)
+		if math.IsNaN(vx) {
+			return fmt.Errorf("model: unrolled VAMP produced a non-finite estimate at layer %d, signal %d", t+1, s)
 		}
 	}
 	return nil
