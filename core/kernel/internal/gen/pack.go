@@ -187,15 +187,18 @@ func loadTransArgs(v isa, e elem, rows int) *transArgs {
 }
 
 // rowMem is the address of source row r of the current block.
-func (tr *transArgs) rowMem(r int) Mem {
-	m := Mem{Base: tr.base[r/4]}
-	switch r % 4 {
+func (tr *transArgs) rowMem(r int) Mem { return strided(tr.base[r/4], tr.lds, tr.lds3, r%4) }
+
+// strided is the address base + k*ld for k < 4, given ld3 = 3*ld.
+func strided(base, ld, ld3 Register, k int) Mem {
+	m := Mem{Base: base}
+	switch k {
 	case 1:
-		m.Index, m.Scale = tr.lds, 1
+		m.Index, m.Scale = ld, 1
 	case 2:
-		m.Index, m.Scale = tr.lds, 2
+		m.Index, m.Scale = ld, 2
 	case 3:
-		m.Index, m.Scale = tr.lds3, 1
+		m.Index, m.Scale = ld3, 1
 	}
 	return m
 }
@@ -225,32 +228,13 @@ func transPairs(v isa, e elem, x []VecVirtual, rows int) []VecVirtual {
 	lanes := v.bytes / e.size
 	q := 16 / e.size
 	groups := lanes / q
-	t := make([]VecVirtual, lanes)
-	need := func(firstRow int) bool { return firstRow < rows }
 	if e.size == 8 {
-		for g := 0; g < groups; g++ {
-			if !need(2 * g) {
-				t[2*g], t[2*g+1] = t[0], t[1]
-				continue
-			}
-			t[2*g], t[2*g+1] = v.vec(), v.vec()
-			VUNPCKLPD(x[2*g+1], x[2*g], t[2*g])
-			VUNPCKHPD(x[2*g+1], x[2*g], t[2*g+1])
-		}
-		return t
+		return interleave(v, x, rows, VUNPCKLPD, VUNPCKHPD)
 	}
-	u := make([]VecVirtual, lanes)
-	for i := 0; i < lanes/2; i++ {
-		if !need(2 * i) {
-			u[2*i], u[2*i+1] = u[0], u[1]
-			continue
-		}
-		u[2*i], u[2*i+1] = v.vec(), v.vec()
-		VUNPCKLPS(x[2*i+1], x[2*i], u[2*i])
-		VUNPCKHPS(x[2*i+1], x[2*i], u[2*i+1])
-	}
+	u := interleave(v, x, rows, VUNPCKLPS, VUNPCKHPS)
+	t := make([]VecVirtual, lanes)
 	for g := 0; g < groups; g++ {
-		if !need(4 * g) {
+		if 4*g >= rows {
 			for qq := 0; qq < 4; qq++ {
 				t[4*g+qq] = t[qq]
 			}
@@ -266,6 +250,23 @@ func transPairs(v isa, e elem, x []VecVirtual, rows int) []VecVirtual {
 		VUNPCKHPD(b1, a1, t[4*g+3])
 	}
 	return t
+}
+
+// interleave emits, for each pair x[2i], x[2i+1] with row 2i < rows, the
+// low and high interleaves (lo, hi: VUNPCKL*, VUNPCKH*) of the pair into
+// out[2i] and out[2i+1]; pairs past rows reuse out[0], out[1].
+func interleave(v isa, x []VecVirtual, rows int, lo, hi func(...Op)) []VecVirtual {
+	out := make([]VecVirtual, len(x))
+	for i := 0; i < len(x)/2; i++ {
+		if 2*i >= rows {
+			out[2*i], out[2*i+1] = out[0], out[1]
+			continue
+		}
+		out[2*i], out[2*i+1] = v.vec(), v.vec()
+		lo(x[2*i+1], x[2*i], out[2*i])
+		hi(x[2*i+1], x[2*i], out[2*i+1])
+	}
+	return out
 }
 
 // transBlocks emits stage 3 of the transpose network (see transKernel):
@@ -337,15 +338,7 @@ func (tr *transArgs) storeColumns(v isa, e elem, y []VecVirtual, rows int) {
 	d := GP64()
 	MOVQ(tr.dst, d)
 	for c := 0; c < lanes; c++ {
-		m := Mem{Base: d}
-		switch c % 4 {
-		case 1:
-			m.Index, m.Scale = tr.ldd, 1
-		case 2:
-			m.Index, m.Scale = tr.ldd, 2
-		case 3:
-			m.Index, m.Scale = tr.ldd3, 1
-		}
+		m := strided(d, tr.ldd, tr.ldd3, c%4)
 		switch {
 		case !partial:
 			e.movu(y[c], m)
