@@ -66,19 +66,43 @@ type blockPrior interface {
 //
 // The result is exact up to rounding; there is no sampling.
 func NewBlockCode(p prior.Prior, q []float64, k int, ties Ties) (*BlockCode, error) {
+	cs, states, atoms, err := blockComponents(p, q, k)
+	if err != nil {
+		return nil, err
+	}
+	b := &BlockCode{K: k, Mu: make([]float64, k), C: make([]float64, k*k), M: make([]float64, k*k), AbsZ: make([]float64, k)}
+	st := newBlockState(cs, q, k, atoms, ties)
+	for range states {
+		if w := st.load(); w > 0 {
+			st.code()
+			if !atoms {
+				st.crossCovariance()
+			}
+			st.addMoments(b, w)
+		}
+		st.next()
+	}
+	return b, nil
+}
+
+// blockComponents checks the arguments of NewBlockCode and returns the
+// prior's mixture components, the number of block states
+// (components^k <= MaxBlockStates) and whether every component is an atom
+// (else every component is a centred Gaussian; THEORY.md 4.2).
+func blockComponents(p prior.Prior, q []float64, k int) (cs []prior.Component, states int, atoms bool, err error) {
 	bp, ok := p.(blockPrior)
 	if !ok {
-		return nil, fmt.Errorf("theory: block code of %s: the prior has no mixture components", p.Name())
+		return nil, 0, false, fmt.Errorf("theory: block code of %s: the prior has no mixture components", p.Name())
 	}
-	cs := bp.Components()
+	cs = bp.Components()
 	if k < 1 || len(q) != k*k {
-		return nil, fmt.Errorf("theory: block of size k = %d with %d entries, want k >= 1 and k*k entries", k, len(q))
+		return nil, 0, false, fmt.Errorf("theory: block of size k = %d with %d entries, want k >= 1 and k*k entries", k, len(q))
 	}
-	states := 1
+	states = 1
 	for range k {
 		states *= len(cs)
 		if states > MaxBlockStates {
-			return nil, fmt.Errorf("theory: block of size %d over %d components: %w (%d)", k, len(cs), errTooManyStates, MaxBlockStates)
+			return nil, 0, false, fmt.Errorf("theory: block of size %d over %d components: %w (%d)", k, len(cs), errTooManyStates, MaxBlockStates)
 		}
 	}
 	atoms, centred := true, true
@@ -87,113 +111,164 @@ func NewBlockCode(p prior.Prior, q []float64, k int, ties Ties) (*BlockCode, err
 		centred = centred && c.Mean == 0
 	}
 	if !atoms && !centred {
-		return nil, fmt.Errorf("theory: block code of %s: want all components atoms or all centred Gaussians", p.Name())
+		return nil, 0, false, fmt.Errorf("theory: block code of %s: want all components atoms or all centred Gaussians", p.Name())
 	}
 	for _, v := range q {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, errors.New("theory: block matrix has a NaN or infinite entry")
+			return nil, 0, false, errors.New("theory: block matrix has a NaN or infinite entry")
 		}
 	}
-	b := &BlockCode{K: k, Mu: make([]float64, k), C: make([]float64, k*k), M: make([]float64, k*k), AbsZ: make([]float64, k)}
+	return cs, states, atoms, nil
+}
+
+// c2pi is 2/pi, the factor of E[s_i s_j] = (2/pi) arcsin(rho_ij) (THEORY.md 2.1).
+const c2pi = 2 / math.Pi
+
+// blockState is the enumeration of NewBlockCode: the current state of the
+// block (one component index per coordinate, advanced like an odometer)
+// and the conditional quantities of the code in that state.
+type blockState struct {
+	k     int
+	atoms bool    // all components atoms (else centred Gaussians)
+	tie   float64 // E[s_i | tie]: 1 (PlusOne) or 0 (FairCoin)
+	vmax  float64 // largest component variance (scale of the centred tie test)
+	s2pi  float64 // sqrt(2/pi)
+	cs    []prior.Component
+	q     []float64 // Q, k x k row-major
+	idx   []int     // component of each coordinate in this state
+	x     []float64 // atoms: the state; centred: the variances
+	z     []float64 // atoms: q_i . x; centred: K_ii
+	e     []float64 // E[s_i | state]
+	tied  []bool    // row i ties in this state
+	kk    []float64 // centred: K = Q Sigma Q^T (lower triangle)
+}
+
+func newBlockState(cs []prior.Component, q []float64, k int, atoms bool, ties Ties) *blockState {
 	tie := 1.0
 	if ties == FairCoin {
 		tie = 0
 	}
-	idx := make([]int, k)
-	x := make([]float64, k)    // atoms: the state; centred: the variances
-	z := make([]float64, k)    // atoms: q_i . x; centred: K_ii
-	e := make([]float64, k)    // E[s_i | state]
-	tied := make([]bool, k)    // row i ties in this state
-	kk := make([]float64, k*k) // centred: K
-	const c2pi = 2 / math.Pi
-	s2pi := math.Sqrt(c2pi)
-	for range states {
-		w := 1.0
-		for j, c := range idx {
-			w *= cs[c].Weight
-			if atoms {
-				x[j] = cs[c].Mean
-			} else {
-				x[j] = cs[c].Var
-			}
-		}
-		if w > 0 {
-			for i := range k {
-				row := q[i*k : (i+1)*k]
-				var s, scale float64
-				for j, qij := range row {
-					if atoms {
-						s += qij * x[j]
-						scale += math.Abs(qij * x[j])
-					} else {
-						s += qij * qij * x[j]
-						scale += qij * qij
-					}
-				}
-				z[i] = s
-				if atoms {
-					tied[i] = math.Abs(s) <= 1e-12*scale
-				} else {
-					tied[i] = s <= 1e-12*scale*maxVar(cs)
-				}
-				switch {
-				case tied[i]:
-					e[i] = tie
-				case atoms:
-					e[i] = math.Copysign(1, s)
-				default:
-					e[i] = 0
-				}
-			}
-			if !atoms {
-				for i := range k {
-					for j := range i {
-						var s float64
-						for l := range k {
-							s += q[i*k+l] * q[j*k+l] * x[l]
-						}
-						kk[i*k+j] = s
-					}
-				}
-			}
-			for i := range k {
-				b.Mu[i] += w * e[i]
-				switch {
-				case atoms:
-					b.AbsZ[i] += w * math.Abs(z[i])
-					for j := range k {
-						b.M[j*k+i] += w * x[j] * e[i]
-					}
-				case !tied[i]:
-					b.AbsZ[i] += w * s2pi * math.Sqrt(z[i])
-					for j := range k {
-						b.M[j*k+i] += w * s2pi * q[i*k+j] * x[j] / math.Sqrt(z[i])
-					}
-				}
-				b.C[i*k+i] += w
-				for j := range i {
-					var sij float64
-					switch {
-					case atoms || (tied[i] && tied[j]):
-						sij = e[i] * e[j]
-					case !tied[i] && !tied[j]:
-						rho := kk[i*k+j] / math.Sqrt(z[i]*z[j])
-						sij = c2pi * math.Asin(max(-1, min(1, rho)))
-					}
-					b.C[i*k+j] += w * sij
-					b.C[j*k+i] += w * sij
-				}
-			}
-		}
-		for j := range idx { // next state (odometer)
-			idx[j]++
-			if idx[j] < len(cs) {
-				break
-			}
-			idx[j] = 0
+	return &blockState{k: k, atoms: atoms, tie: tie, vmax: maxVar(cs), s2pi: math.Sqrt(c2pi), cs: cs, q: q,
+		idx: make([]int, k), x: make([]float64, k), z: make([]float64, k), e: make([]float64, k),
+		tied: make([]bool, k), kk: make([]float64, k*k)}
+}
+
+// load sets x to the current state (the atoms, or the variances of the
+// Gaussian components) and returns its probability prod_j weight(idx_j).
+func (st *blockState) load() float64 {
+	w := 1.0
+	for j, c := range st.idx {
+		w *= st.cs[c].Weight
+		if st.atoms {
+			st.x[j] = st.cs[c].Mean
+		} else {
+			st.x[j] = st.cs[c].Var
 		}
 	}
-	return b, nil
+	return w
+}
+
+// code sets, per row i, z_i (atoms: q_i . x; centred: K_ii = sum_j q_ij^2
+// Sigma_jj), whether the row ties (z_i = 0 up to rounding) and
+// E[s_i | state]: sign(z_i) for atoms, 0 for centred Gaussians, the tie
+// value on a tie (THEORY.md 4.2).
+func (st *blockState) code() {
+	k, x := st.k, st.x
+	for i := range k {
+		row := st.q[i*k : (i+1)*k]
+		var s, scale float64
+		for j, qij := range row {
+			if st.atoms {
+				s += qij * x[j]
+				scale += math.Abs(qij * x[j])
+			} else {
+				s += qij * qij * x[j]
+				scale += qij * qij
+			}
+		}
+		st.z[i] = s
+		if st.atoms {
+			st.tied[i] = math.Abs(s) <= 1e-12*scale
+		} else {
+			st.tied[i] = s <= 1e-12*scale*st.vmax
+		}
+		switch {
+		case st.tied[i]:
+			st.e[i] = st.tie
+		case st.atoms:
+			st.e[i] = math.Copysign(1, s)
+		default:
+			st.e[i] = 0
+		}
+	}
+}
+
+// crossCovariance sets the lower triangle of K = Q Sigma Q^T (centred
+// Gaussian components; Sigma = diag(x)).
+func (st *blockState) crossCovariance() {
+	k, q, x := st.k, st.q, st.x
+	for i := range k {
+		for j := range i {
+			var s float64
+			for l := range k {
+				s += q[i*k+l] * q[j*k+l] * x[l]
+			}
+			st.kk[i*k+j] = s
+		}
+	}
+}
+
+// addMoments adds w times the conditional moments of the current state to
+// b: E s, E|z|, E x s^T (atoms: x_j e_i; centred: sqrt(2/pi) Q_ij Sigma_jj /
+// sqrt(K_ii)) and E s s^T (THEORY.md 2.1, 4.2).
+func (st *blockState) addMoments(b *BlockCode, w float64) {
+	k, q, x, z, e := st.k, st.q, st.x, st.z, st.e
+	for i := range k {
+		b.Mu[i] += w * e[i]
+		switch {
+		case st.atoms:
+			b.AbsZ[i] += w * math.Abs(z[i])
+			for j := range k {
+				b.M[j*k+i] += w * x[j] * e[i]
+			}
+		case !st.tied[i]:
+			b.AbsZ[i] += w * st.s2pi * math.Sqrt(z[i])
+			for j := range k {
+				b.M[j*k+i] += w * st.s2pi * q[i*k+j] * x[j] / math.Sqrt(z[i])
+			}
+		}
+		b.C[i*k+i] += w
+		for j := range i {
+			sij := st.pairMoment(i, j)
+			b.C[i*k+j] += w * sij
+			b.C[j*k+i] += w * sij
+		}
+	}
+}
+
+// pairMoment is E[s_i s_j | state] for j < i: e_i e_j for atoms or two tied
+// rows, (2/pi) arcsin(K_ij / sqrt(K_ii K_jj)) for two untied centred rows,
+// and 0 for one tied and one untied centred row (THEORY.md 2.1).
+func (st *blockState) pairMoment(i, j int) float64 {
+	switch {
+	case st.atoms || (st.tied[i] && st.tied[j]):
+		return st.e[i] * st.e[j]
+	case !st.tied[i] && !st.tied[j]:
+		rho := st.kk[i*st.k+j] / math.Sqrt(st.z[i]*st.z[j])
+		return c2pi * math.Asin(max(-1, min(1, rho)))
+	}
+	return 0
+}
+
+// next advances idx to the next state (odometer).
+func (st *blockState) next() {
+	for j := range st.idx {
+		st.idx[j]++
+		if st.idx[j] < len(st.cs) {
+			break
+		}
+		st.idx[j] = 0
+	}
 }
 
 func maxVar(cs []prior.Component) float64 {

@@ -93,90 +93,27 @@ type PhaseOptions struct {
 // (atoms, or centred Gaussians); for any other prior they are left out and
 // Note says so.
 func PhaseCandidates(p prior.Prior, opt PhaseOptions) (PhaseReport, error) {
-	if opt.MaxHaar == 0 {
-		opt.MaxHaar = 7
-	}
-	if opt.MaxHaar < 1 || opt.MaxHaar > 7 {
-		return PhaseReport{}, fmt.Errorf("theory: largest Haar block %d, want 1 to 7", opt.MaxHaar)
-	}
-	if opt.Dim < 0 || opt.Dim > 1<<24 {
-		return PhaseReport{}, fmt.Errorf("theory: dimension %d, want 0 (d -> infinity) or 1 to %d", opt.Dim, 1<<24)
+	opt, err := checkPhaseOptions(opt)
+	if err != nil {
+		return PhaseReport{}, err
 	}
 	rep := PhaseReport{Prior: p.Name(), Dim: opt.Dim, Winner: map[string]PhaseCandidate{}, Formula: PhaseFormula}
-	add := func(c PhaseCandidate) { rep.Candidates = append(rep.Candidates, c) }
-	ro := RotationLoss()
-	for _, cv := range []string{ConventionCoin, ConventionPlus1, ConventionTied} {
-		add(PhaseCandidate{Structure: "rotation", Convention: cv, Loss: ro, Method: "closed form 1 - 2/pi"})
-	}
-	add(PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionCoin, Loss: IdentityLoss(p, FairCoin, Symmetric), Method: "closed form 1 - (E|x|)^2"})
-	add(PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionPlus1, Loss: IdentityLoss(p, PlusOne, Affine), Method: "closed form 1 - (E|x|)^2/(1-q^2)"})
-	add(PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionTied, Loss: IdentityLoss(p, PlusOne, Symmetric), Method: "closed form 1 - (E|x|)^2"})
+	rep.Candidates = closedFormCandidates(p)
 	if _, ok := p.(blockPrior); ok {
-		for k := 2; k <= opt.MaxHaar; k++ {
-			h, err := HaarBlockLosses(p, k, opt.Haar)
-			if err != nil {
-				return rep, err
-			}
-			method := "enumeration per block, quadrature over the rotation angle"
-			if h.MonteCarlo {
-				method = fmt.Sprintf("enumeration per block, Monte Carlo over %d Haar blocks", h.Rotations)
-			}
-			for i, cv := range []string{ConventionCoin, ConventionPlus1, ConventionTied} {
-				add(PhaseCandidate{Structure: fmt.Sprintf("haar-%d", k), K: k, Convention: cv,
-					Loss: [3]float64{h.Mean.Sym, h.Mean.PlusOne, h.Mean.Tied}[i], StdErr: [3]float64{h.SE.Sym, h.SE.PlusOne, h.SE.Tied}[i], Method: method})
-			}
-		}
-		for _, k := range []int{2, 4, 8} {
-			q, _ := Hadamard(k)
-			l, err := BlockLossesOf(p, q, k)
-			if errors.Is(err, errTooManyStates) {
-				continue
-			}
-			if err != nil {
-				return rep, err
-			}
-			for i, cv := range []string{ConventionCoin, ConventionPlus1, ConventionTied} {
-				add(PhaseCandidate{Structure: fmt.Sprintf("hadamard-%d", k), K: k, Convention: cv,
-					Loss: [3]float64{l.Sym, l.PlusOne, l.Tied}[i], Method: "enumeration, exact"})
-			}
+		blocks, err := blockCandidates(p, opt)
+		rep.Candidates = append(rep.Candidates, blocks...)
+		if err != nil {
+			return rep, err
 		}
 	} else {
 		rep.Note = "blocks need a prior given by mixture components (atoms or centred Gaussians); left out"
 	}
-	// Ties within rounding (1e-12; e.g. every orthogonal block gives 1 - 2/pi
-	// for Gaussian data) keep the candidate listed first.
-	for _, c := range rep.Candidates {
-		if w, ok := rep.Winner[c.Convention]; !ok || c.Loss < w.Loss-1e-12 {
-			rep.Winner[c.Convention] = c
-		}
-	}
-	if d := opt.Dim; d > 0 {
-		li, err := IdentityLossFiniteD(p, d)
+	rep.Winner = phaseWinners(rep.Candidates)
+	if opt.Dim > 0 {
+		finite, err := finiteDCandidates(p, opt.Dim)
+		rep.Candidates = append(rep.Candidates, finite...)
 		if err != nil {
 			return rep, err
-		}
-		add(PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionPlus1, Dim: d, Loss: li, Method: "closed form, exact at d (full linear decoder)"})
-		lr, err := RotationLossFiniteD(p, d)
-		if err != nil {
-			return rep, err
-		}
-		add(PhaseCandidate{Structure: "rotation", Convention: ConventionPlus1, Dim: d, Loss: lr, Method: "Edgeworth 1 - 2/pi + kappa/(2 pi (d+2)), error O(1/d^2)"})
-		if _, ok := p.(blockPrior); ok {
-			for _, k := range []int{2, 4, 8} {
-				if d%k != 0 {
-					continue
-				}
-				q, _ := Hadamard(k)
-				b, err := NewBlockCode(p, q, k, PlusOne)
-				if err != nil {
-					continue
-				}
-				l, err := b.FullLinearLossFiniteD(d)
-				if err != nil {
-					return rep, err
-				}
-				add(PhaseCandidate{Structure: fmt.Sprintf("hadamard-%d", k), K: k, Convention: ConventionPlus1, Dim: d, Loss: l, Method: "enumeration, exact at d (full linear decoder)"})
-			}
 		}
 	}
 	crit, err := phaseCritical(p, opt.Dim)
@@ -185,6 +122,129 @@ func PhaseCandidates(p prior.Prior, opt PhaseOptions) (PhaseReport, error) {
 	}
 	rep.Critical = crit
 	return rep, nil
+}
+
+// phaseConventions are the conventions of THEORY.md 4.2 in the order of
+// BlockLosses' fields (Sym, PlusOne, Tied).
+var phaseConventions = [3]string{ConventionCoin, ConventionPlus1, ConventionTied}
+
+// checkPhaseOptions fills in the default MaxHaar (7) and checks the ranges
+// of MaxHaar (1 to 7) and Dim (0 to 2^24).
+func checkPhaseOptions(opt PhaseOptions) (PhaseOptions, error) {
+	if opt.MaxHaar == 0 {
+		opt.MaxHaar = 7
+	}
+	if opt.MaxHaar < 1 || opt.MaxHaar > 7 {
+		return opt, fmt.Errorf("theory: largest Haar block %d, want 1 to 7", opt.MaxHaar)
+	}
+	if opt.Dim < 0 || opt.Dim > 1<<24 {
+		return opt, fmt.Errorf("theory: dimension %d, want 0 (d -> infinity) or 1 to %d", opt.Dim, 1<<24)
+	}
+	return opt, nil
+}
+
+// closedFormCandidates are the d -> infinity closed forms of THEORY.md 4.1:
+// the rotation (1 - 2/pi in every convention) and the identity under each
+// convention.
+func closedFormCandidates(p prior.Prior) []PhaseCandidate {
+	var out []PhaseCandidate
+	ro := RotationLoss()
+	for _, cv := range phaseConventions {
+		out = append(out, PhaseCandidate{Structure: "rotation", Convention: cv, Loss: ro, Method: "closed form 1 - 2/pi"})
+	}
+	return append(out,
+		PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionCoin, Loss: IdentityLoss(p, FairCoin, Symmetric), Method: "closed form 1 - (E|x|)^2"},
+		PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionPlus1, Loss: IdentityLoss(p, PlusOne, Affine), Method: "closed form 1 - (E|x|)^2/(1-q^2)"},
+		PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionTied, Loss: IdentityLoss(p, PlusOne, Symmetric), Method: "closed form 1 - (E|x|)^2"})
+}
+
+// blockCandidates are the d -> infinity block candidates of THEORY.md 4.2
+// for a prior with mixture components: Haar k-blocks (k = 2..opt.MaxHaar,
+// HaarBlockLosses) and Hadamard blocks (k = 2, 4, 8 within MaxBlockStates,
+// BlockLossesOf), each under the three conventions. On an error it returns
+// the candidates computed so far.
+func blockCandidates(p prior.Prior, opt PhaseOptions) ([]PhaseCandidate, error) {
+	var out []PhaseCandidate
+	for k := 2; k <= opt.MaxHaar; k++ {
+		h, err := HaarBlockLosses(p, k, opt.Haar)
+		if err != nil {
+			return out, err
+		}
+		method := "enumeration per block, quadrature over the rotation angle"
+		if h.MonteCarlo {
+			method = fmt.Sprintf("enumeration per block, Monte Carlo over %d Haar blocks", h.Rotations)
+		}
+		for i, cv := range phaseConventions {
+			out = append(out, PhaseCandidate{Structure: fmt.Sprintf("haar-%d", k), K: k, Convention: cv,
+				Loss: [3]float64{h.Mean.Sym, h.Mean.PlusOne, h.Mean.Tied}[i], StdErr: [3]float64{h.SE.Sym, h.SE.PlusOne, h.SE.Tied}[i], Method: method})
+		}
+	}
+	for _, k := range []int{2, 4, 8} {
+		q, _ := Hadamard(k)
+		l, err := BlockLossesOf(p, q, k)
+		if errors.Is(err, errTooManyStates) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		for i, cv := range phaseConventions {
+			out = append(out, PhaseCandidate{Structure: fmt.Sprintf("hadamard-%d", k), K: k, Convention: cv,
+				Loss: [3]float64{l.Sym, l.PlusOne, l.Tied}[i], Method: "enumeration, exact"})
+		}
+	}
+	return out, nil
+}
+
+// phaseWinners maps each convention to its candidate of lowest loss
+// (THEORY.md 4.2). Ties within rounding (1e-12; e.g. every orthogonal block
+// gives 1 - 2/pi for Gaussian data) keep the candidate listed first.
+func phaseWinners(cands []PhaseCandidate) map[string]PhaseCandidate {
+	win := map[string]PhaseCandidate{}
+	for _, c := range cands {
+		if w, ok := win[c.Convention]; !ok || c.Loss < w.Loss-1e-12 {
+			win[c.Convention] = c
+		}
+	}
+	return win
+}
+
+// finiteDCandidates are the exact values at dimension d of the plus1
+// convention (THEORY.md 4.1, 4.2): the identity with the full linear
+// decoder, the rotation's Edgeworth value and, for a prior with mixture
+// components, the Hadamard blocks that divide d. On an error it returns the
+// candidates computed so far.
+func finiteDCandidates(p prior.Prior, d int) ([]PhaseCandidate, error) {
+	var out []PhaseCandidate
+	li, err := IdentityLossFiniteD(p, d)
+	if err != nil {
+		return out, err
+	}
+	out = append(out, PhaseCandidate{Structure: "identity", K: 1, Convention: ConventionPlus1, Dim: d, Loss: li, Method: "closed form, exact at d (full linear decoder)"})
+	lr, err := RotationLossFiniteD(p, d)
+	if err != nil {
+		return out, err
+	}
+	out = append(out, PhaseCandidate{Structure: "rotation", Convention: ConventionPlus1, Dim: d, Loss: lr, Method: "Edgeworth 1 - 2/pi + kappa/(2 pi (d+2)), error O(1/d^2)"})
+	if _, ok := p.(blockPrior); !ok {
+		return out, nil
+	}
+	for _, k := range []int{2, 4, 8} {
+		if d%k != 0 {
+			continue
+		}
+		q, _ := Hadamard(k)
+		b, err := NewBlockCode(p, q, k, PlusOne)
+		if err != nil {
+			continue
+		}
+		l, err := b.FullLinearLossFiniteD(d)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, PhaseCandidate{Structure: fmt.Sprintf("hadamard-%d", k), K: k, Convention: ConventionPlus1, Dim: d, Loss: l, Method: "enumeration, exact at d (full linear decoder)"})
+	}
+	return out, nil
 }
 
 // phaseCritical returns the critical p of SR(p) (closed forms, and at finite

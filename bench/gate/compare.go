@@ -130,81 +130,126 @@ func (r *Report) Fail() bool { return len(r.Regressions()) > 0 || len(r.Problems
 func Compare(old, new *Set, opt Options) *Report {
 	rep := &Report{OldFile: old.File, NewFile: new.File, Opts: opt}
 	for _, s := range []*Set{old, new} {
-		for _, err := range s.Errors {
-			rep.Problems = append(rep.Problems, "parse error: "+err.Error())
-		}
-		if len(s.Keys) == 0 {
-			rep.empty = append(rep.empty, s.File)
-			rep.Problems = append(rep.Problems, s.File+": "+ErrNoResults.Error())
-		}
+		rep.addSetProblems(s)
 	}
 	units, conflicts := mergeUnits(old.Units, new.Units)
 	rep.Problems = append(rep.Problems, conflicts...)
-
-	matched := make([]bool, len(opt.Gate))
-	gated := func(k Key) bool {
-		if len(opt.Gate) == 0 {
-			return true
-		}
-		g := false
-		for i, p := range opt.Gate {
-			if p.Match(k.Name) {
-				matched[i], g = true, true
-			}
-		}
-		return g
+	gm := newGateMatcher(opt.Gate)
+	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	for _, k := range unionKeys(old, new) {
+		row := Row{Key: k, Gated: gm.gated(k), Better: units.GetBetter(k.Unit)}
+		row.Exact = exact(units, k.Unit)
+		row.Threshold = math.Max(opt.Threshold, opt.Floor[k])
+		rep.Problems = append(rep.Problems, compareKey(&row, old, new, th, opt.Confidence)...)
+		rep.Rows = append(rep.Rows, row)
 	}
+	rep.Problems = append(rep.Problems, gm.unmatched(old.File, new.File)...)
+	if rep.gatedRows() == 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%v: no benchmark of %s or %s can fail the comparison", ErrNoGatedRows, old.File, new.File))
+	}
+	sortRows(rep.Rows)
+	return rep
+}
 
+// addSetProblems records the parse errors of s and, if it holds no
+// results, that it is empty.
+func (r *Report) addSetProblems(s *Set) {
+	for _, err := range s.Errors {
+		r.Problems = append(r.Problems, "parse error: "+err.Error())
+	}
+	if len(s.Keys) == 0 {
+		r.empty = append(r.empty, s.File)
+		r.Problems = append(r.Problems, s.File+": "+ErrNoResults.Error())
+	}
+}
+
+// gateMatcher applies Options.Gate and remembers which patterns matched.
+type gateMatcher struct {
+	gate    []*Pattern
+	matched []bool
+}
+
+func newGateMatcher(gate []*Pattern) *gateMatcher {
+	return &gateMatcher{gate: gate, matched: make([]bool, len(gate))}
+}
+
+// gated reports whether k can fail the comparison: every key if there is
+// no gate, else the keys matching a pattern (all matching patterns are
+// marked).
+func (m *gateMatcher) gated(k Key) bool {
+	if len(m.gate) == 0 {
+		return true
+	}
+	g := false
+	for i, p := range m.gate {
+		if p.Match(k.Name) {
+			m.matched[i], g = true, true
+		}
+	}
+	return g
+}
+
+// unmatched returns a problem for each pattern that matched no key.
+func (m *gateMatcher) unmatched(oldFile, newFile string) []string {
+	var out []string
+	for i, p := range m.gate {
+		if !m.matched[i] {
+			out = append(out, fmt.Sprintf("gate pattern %q matches no benchmark in %s or %s", p, oldFile, newFile))
+		}
+	}
+	return out
+}
+
+// unionKeys returns the keys of old in order, then those only in new.
+func unionKeys(old, new *Set) []Key {
 	keys := append([]Key(nil), old.Keys...)
 	for _, k := range new.Keys {
 		if _, ok := old.Values[k]; !ok {
 			keys = append(keys, k)
 		}
 	}
-	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
-	for _, k := range keys {
-		row := Row{Key: k, Gated: gated(k), Better: units.GetBetter(k.Unit)}
-		row.Exact = exact(units, k.Unit)
-		row.Threshold = math.Max(opt.Threshold, opt.Floor[k])
-		ov, inOld := old.Values[k]
-		nv, inNew := new.Values[k]
-		switch {
-		case !inNew:
-			row.OldN, row.Pos, row.Verdict = len(ov), old.First[k], Missing
-			if row.Gated {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s is missing from %s", row.Pos, k, new.File))
-			}
-		case !inOld:
-			row.NewN, row.Pos, row.Verdict = len(nv), new.First[k], New
-		default:
-			row.Pos = old.First[k]
-			// Read never stores a non-finite value, but a Set may be built by
-			// hand: the U test must never see NaN (it does not terminate).
-			var nOld, nNew int
-			ov, nOld = finite(ov)
-			nv, nNew = finite(nv)
-			if nOld+nNew > 0 {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s: %d non-finite values dropped", row.Pos, k, nOld+nNew))
-			}
-			if len(ov) == 0 || len(nv) == 0 {
-				row.OldN, row.NewN, row.Verdict = len(ov), len(nv), NoFinite
-				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %s: cannot judge: no finite values in one of the files", row.Pos, k))
-				break
-			}
-			rep.Problems = append(rep.Problems, compareRow(&row, ov, nv, th, opt.Confidence)...)
+	return keys
+}
+
+// compareKey fills in row (whose Key, Gated, Better, Exact and Threshold
+// are set) from the values of its key in old and new: Missing, New,
+// NoFinite, or the statistics of compareRow. It returns the problems found.
+func compareKey(row *Row, old, new *Set, th *benchmath.Thresholds, confidence float64) []string {
+	k := row.Key
+	ov, inOld := old.Values[k]
+	nv, inNew := new.Values[k]
+	switch {
+	case !inNew:
+		row.OldN, row.Pos, row.Verdict = len(ov), old.First[k], Missing
+		if row.Gated {
+			return []string{fmt.Sprintf("%s: %s is missing from %s", row.Pos, k, new.File)}
 		}
-		rep.Rows = append(rep.Rows, row)
+		return nil
+	case !inOld:
+		row.NewN, row.Pos, row.Verdict = len(nv), new.First[k], New
+		return nil
 	}
-	for i, p := range opt.Gate {
-		if !matched[i] {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("gate pattern %q matches no benchmark in %s or %s", p, old.File, new.File))
-		}
+	row.Pos = old.First[k]
+	// Read never stores a non-finite value, but a Set may be built by
+	// hand: the U test must never see NaN (it does not terminate).
+	var problems []string
+	var nOld, nNew int
+	ov, nOld = finite(ov)
+	nv, nNew = finite(nv)
+	if nOld+nNew > 0 {
+		problems = append(problems, fmt.Sprintf("%s: %s: %d non-finite values dropped", row.Pos, k, nOld+nNew))
 	}
-	if rep.gatedRows() == 0 {
-		rep.Problems = append(rep.Problems, fmt.Sprintf("%v: no benchmark of %s or %s can fail the comparison", ErrNoGatedRows, old.File, new.File))
+	if len(ov) == 0 || len(nv) == 0 {
+		row.OldN, row.NewN, row.Verdict = len(ov), len(nv), NoFinite
+		return append(problems, fmt.Sprintf("%s: %s: cannot judge: no finite values in one of the files", row.Pos, k))
 	}
-	sort.SliceStable(rep.Rows, func(i, j int) bool {
-		a, b := rep.Rows[i].Key, rep.Rows[j].Key
+	return append(problems, compareRow(row, ov, nv, th, confidence)...)
+}
+
+// sortRows orders rows by package, unit and name (stable).
+func sortRows(rows []Row) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i].Key, rows[j].Key
 		if a.Pkg != b.Pkg {
 			return a.Pkg < b.Pkg
 		}
@@ -213,7 +258,6 @@ func Compare(old, new *Set, opt Options) *Report {
 		}
 		return a.Name < b.Name
 	})
-	return rep
 }
 
 // compareRow fills in the statistics and verdict of a key present in both

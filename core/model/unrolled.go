@@ -179,92 +179,131 @@ func (u *UnrolledVAMP) Forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) (*m
 	return ws.xh[u.Layers()-1], nil
 }
 
+// forward runs the layers of UnrolledVAMP on the codes y, keeping every
+// layer's activations and scalars in ws (and the denoiser's derivatives if
+// ws.hasDeriv). Per layer: the extrinsic message q and p = B q
+// (messageForward), the output module (outputForward), r = q + c B^T m, and
+// the prior module (denoiserForward).
 func (u *UnrolledVAMP) forward(ws *UnrolledWorkspace, y *mat.Dense[float64]) error {
-	n, d, N := u.B.Rows, u.B.Cols, y.Rows
-	fd := float64(d)
 	for t := range u.Layers() {
-		lp, sc := u.Layer(t), ws.sc[t]
-		p, m, q, r, xh := ws.p[t], ws.m[t], ws.q[t], ws.r[t], ws.xh[t]
-		// Prior module's extrinsic message q (into r, which is then updated).
-		for s := range N {
-			if t == 0 {
-				sc.vxIn[s], sc.gxIn[s] = 1, 0
-			} else {
-				// gamma_x of the previous layer's denoiser: 1/tau = gamma_x'/Tf.
-				sc.vxIn[s], sc.gxIn[s] = ws.sc[t-1].vxOut[s], ws.sc[t-1].gxp[s]/math.Exp(u.Theta[(t-1)*ParamsPerLayer+ParamTau])
-			}
-			gw := 1/sc.vxIn[s] - sc.gxIn[s]
-			sc.fw[s] = gw > amp.GammaWFloor
-			sc.gw[s] = max(gw, amp.GammaWFloor)
-		}
-		if t == 0 {
-			clear(q.Data)
-			clear(p.Data)
-		} else {
-			for s := range N {
-				al := lp.Alpha / (sc.vxIn[s] * sc.gw[s])
-				be := lp.Beta * sc.gxIn[s] / sc.gw[s]
-				qs, xs, rs := q.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
-				for i := range qs {
-					qs[i] = al*xs[i] - be*rs[i]
-				}
-			}
-			mat.Mul(p, 1, q, kernel.NoTrans, u.B, kernel.Trans, 0)
-		}
-		r.Copy(q)
-		// Output module: h(a) (m = y h(a)), v_w, gamma_x', and c m in ws.z.
-		for s := range N {
-			gw := sc.gw[s]
-			g := lp.Gain * math.Sqrt(gw)
-			ps, ms, ys, zs := p.Row(s), m.Row(s), y.Row(s), ws.z.Row(s)
-			var sumVar float64
-			for i := range ps {
-				a := g * ys[i] * ps[i]
-				h := prior.InverseMills(a)
-				ms[i] = h
-				sumVar += min(max(1-h*(a+h), 0), 1) // prior.TruncatedVariance(a)
-			}
-			vw := (sumVar + float64(d-n)) / (gw * fd)
-			gxp := 1/vw - gw
-			if !(gxp > 0) || math.IsInf(gxp, 0) {
-				return fmt.Errorf("model: unrolled VAMP diverged at layer %d, signal %d (v_w = %v, gamma_x = %v)", t+1, s, vw, gxp)
-			}
-			sc.vw[s], sc.gxp[s] = vw, gxp
-			c := lp.Step / (math.Sqrt(gw) * vw * gxp)
-			for i, h := range ms {
-				zs[i] = c * ys[i] * h
-			}
+		lp := u.Layer(t)
+		u.messageForward(ws, t, y.Rows, lp)
+		r := ws.r[t]
+		r.Copy(ws.q[t])
+		if err := u.outputForward(ws, y, t, lp); err != nil {
+			return err
 		}
 		mat.Mul(r, 1, ws.z, kernel.NoTrans, u.B, kernel.NoTrans, 1)
-		// Prior module: x_hat = eta(r; tau), v_x' = <Var>.
-		for s := range N {
-			tau := lp.Tau / sc.gxp[s]
-			rs, xs := r.Row(s), xh.Row(s)
-			var sumVar float64
-			if ws.hasDeriv {
-				er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
-				if ws.pm != nil {
-					for i, ri := range rs {
-						var v float64
-						xs[i], v, er[i], et[i], vt[i], vr[i] = ws.pm.derivs(ri, tau)
-						sumVar += v
-					}
-				} else {
-					sumVar += u.centralDerivs(rs, xs, er, et, vt, vr, tau)
-				}
-			} else {
+		if err := u.denoiserForward(ws, t, y.Rows, lp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageForward sets the scalars entering layer t (v_x, gamma_x: 1 and 0
+// in the first layer, else the previous layer's v_x' and 1/tau),
+// gamma_w = max(1/v_x - gamma_x, floor) (THEORY.md 7.2, 8.1), the
+// extrinsic message q = alpha x_hat - beta r (0 in the first layer) and
+// p = B q.
+func (u *UnrolledVAMP) messageForward(ws *UnrolledWorkspace, t, N int, lp LayerParams) {
+	sc, p, q := ws.sc[t], ws.p[t], ws.q[t]
+	for s := range N {
+		if t == 0 {
+			sc.vxIn[s], sc.gxIn[s] = 1, 0
+		} else {
+			// gamma_x of the previous layer's denoiser: 1/tau = gamma_x'/Tf.
+			sc.vxIn[s], sc.gxIn[s] = ws.sc[t-1].vxOut[s], ws.sc[t-1].gxp[s]/math.Exp(u.Theta[(t-1)*ParamsPerLayer+ParamTau])
+		}
+		gw := 1/sc.vxIn[s] - sc.gxIn[s]
+		sc.fw[s] = gw > amp.GammaWFloor
+		sc.gw[s] = max(gw, amp.GammaWFloor)
+	}
+	if t == 0 {
+		clear(q.Data)
+		clear(p.Data)
+		return
+	}
+	for s := range N {
+		al := lp.Alpha / (sc.vxIn[s] * sc.gw[s])
+		be := lp.Beta * sc.gxIn[s] / sc.gw[s]
+		qs, xs, rs := q.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s)
+		for i := range qs {
+			qs[i] = al*xs[i] - be*rs[i]
+		}
+	}
+	mat.Mul(p, 1, q, kernel.NoTrans, u.B, kernel.Trans, 0)
+}
+
+// outputForward is the output module of layer t (THEORY.md 7.2): with
+// a = g y p, g = G sqrt(gamma_w), it sets m = h(a) (the inverse Mills
+// ratio; the code factor y is applied where m is used),
+// v_w = (sum_i TV(a_i) + d - n)/(gamma_w d), gamma_x' = 1/v_w - gamma_w,
+// and ws.z = c y h(a) with c = C/(sqrt(gamma_w) v_w gamma_x'). It fails if
+// gamma_x' is not positive and finite.
+func (u *UnrolledVAMP) outputForward(ws *UnrolledWorkspace, y *mat.Dense[float64], t int, lp LayerParams) error {
+	n, d := u.B.Rows, u.B.Cols
+	fd := float64(d)
+	sc, p, m := ws.sc[t], ws.p[t], ws.m[t]
+	for s := range y.Rows {
+		gw := sc.gw[s]
+		g := lp.Gain * math.Sqrt(gw)
+		ps, ms, ys, zs := p.Row(s), m.Row(s), y.Row(s), ws.z.Row(s)
+		var sumVar float64
+		for i := range ps {
+			a := g * ys[i] * ps[i]
+			h := prior.InverseMills(a)
+			ms[i] = h
+			sumVar += min(max(1-h*(a+h), 0), 1) // prior.TruncatedVariance(a)
+		}
+		vw := (sumVar + float64(d-n)) / (gw * fd)
+		gxp := 1/vw - gw
+		if !(gxp > 0) || math.IsInf(gxp, 0) {
+			return fmt.Errorf("model: unrolled VAMP diverged at layer %d, signal %d (v_w = %v, gamma_x = %v)", t+1, s, vw, gxp)
+		}
+		sc.vw[s], sc.gxp[s] = vw, gxp
+		c := lp.Step / (math.Sqrt(gw) * vw * gxp)
+		for i, h := range ms {
+			zs[i] = c * ys[i] * h
+		}
+	}
+	return nil
+}
+
+// denoiserForward is the prior module of layer t (THEORY.md 7.2, 8.1):
+// x_hat = eta_P(r; tau) with tau = Tf/gamma_x' and
+// v_x' = max(<Var[x | r; tau]>, floor), plus the derivatives d eta/dr,
+// d eta/dtau, d Var/dtau, d Var/dr if ws.hasDeriv (analytic for a mixture
+// prior, else centralDerivs). It fails on a NaN variance.
+func (u *UnrolledVAMP) denoiserForward(ws *UnrolledWorkspace, t, N int, lp LayerParams) error {
+	sc, r, xh, fd := ws.sc[t], ws.r[t], ws.xh[t], float64(u.B.Cols)
+	for s := range N {
+		tau := lp.Tau / sc.gxp[s]
+		rs, xs := r.Row(s), xh.Row(s)
+		var sumVar float64
+		if ws.hasDeriv {
+			er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
+			if ws.pm != nil {
 				for i, ri := range rs {
-					mean, v, _ := u.Channel.Posterior(ri, tau)
-					xs[i] = mean
+					var v float64
+					xs[i], v, er[i], et[i], vt[i], vr[i] = ws.pm.derivs(ri, tau)
 					sumVar += v
 				}
+			} else {
+				sumVar += u.centralDerivs(rs, xs, er, et, vt, vr, tau)
 			}
-			vx := sumVar / fd
-			sc.fv[s] = vx > amp.VarianceFloor
-			sc.vxOut[s] = max(vx, amp.VarianceFloor)
-			if math.IsNaN(vx) {
-				return fmt.Errorf("model: unrolled VAMP produced a non-finite estimate at layer %d, signal %d", t+1, s)
+		} else {
+			for i, ri := range rs {
+				mean, v, _ := u.Channel.Posterior(ri, tau)
+				xs[i] = mean
+				sumVar += v
 			}
+		}
+		vx := sumVar / fd
+		sc.fv[s] = vx > amp.VarianceFloor
+		sc.vxOut[s] = max(vx, amp.VarianceFloor)
+		if math.IsNaN(vx) {
+			return fmt.Errorf("model: unrolled VAMP produced a non-finite estimate at layer %d, signal %d", t+1, s)
 		}
 	}
 	return nil
@@ -391,10 +430,13 @@ func (u *UnrolledVAMP) Backward(ws *UnrolledWorkspace, y, xbar *mat.Dense[float6
 }
 
 // backward runs the reverse pass from ws.xbar = dL/dx_hat_T (see Backward).
+// Per layer, last to first, it reverses the prior module (denoiserBackward),
+// the product r = q + c B^T m (stepMatrixGradient, then z = B rbar), the
+// output module (outputBackward) and, except in the first layer (q = 0),
+// the product p = B q and the extrinsic message q (messageBackward).
 func (u *UnrolledVAMP) backward(ws *UnrolledWorkspace, y *mat.Dense[float64], grad []float64, ybar, gB *mat.Dense[float64]) {
-	d, N, T := u.B.Cols, y.Rows, u.Layers()
-	fd := float64(d)
-	xbar, rbar := ws.xbar, ws.rbar
+	N := y.Rows
+	rbar := ws.rbar
 	for s := range N {
 		ws.vbar[s], ws.gbar[s] = 0, 0 // the last layer's v_x and gamma_x are unused
 	}
@@ -405,86 +447,15 @@ func (u *UnrolledVAMP) backward(ws *UnrolledWorkspace, y *mat.Dense[float64], gr
 	}
 	clear(rbar.Data)
 	clear(grad)
-	for t := T - 1; t >= 0; t-- {
-		lp, sc := u.Layer(t), ws.sc[t]
+	for t := u.Layers() - 1; t >= 0; t-- {
+		lp := u.Layer(t)
 		g := grad[t*ParamsPerLayer:]
-		// x_hat = eta(r; tau), v_x = max(<Var>, floor), gamma_x'' = gamma_x'/Tf.
-		gxpBar := ws.t1
-		for s := range N {
-			gxp := sc.gxp[s]
-			tau := lp.Tau / gxp
-			k := 0.0
-			if sc.fv[s] {
-				k = ws.vbar[s] / fd
-			}
-			xb, rb := xbar.Row(s), rbar.Row(s)
-			er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
-			var tb float64
-			for i, v := range xb {
-				rb[i] += v*er[i] + k*vr[i]
-				tb += v*et[i] + k*vt[i]
-			}
-			// gamma_x'' = gamma_x'/Tf and tau = Tf/gamma_x'.
-			g[ParamTau] += -ws.gbar[s]*gxp/lp.Tau + tb*tau
-			gxpBar[s] = ws.gbar[s]/lp.Tau - tb*tau/gxp
-		}
-		// r = q + c B^T m: z = B rbar, cbar = <z, m>, mbar = c z; and
-		// dL/dB += (c m)^T rbar.
+		u.denoiserBackward(ws, t, N, lp, g)
 		if gB != nil {
-			for s := range N {
-				c := lp.Step / (math.Sqrt(sc.gw[s]) * sc.vw[s] * sc.gxp[s])
-				zc, ys, hs := ws.zc.Row(s), y.Row(s), ws.m[t].Row(s)
-				for i, h := range hs {
-					zc[i] = c * ys[i] * h
-				}
-			}
-			mat.Mul(gB, 1, ws.zc, kernel.Trans, rbar, kernel.NoTrans, 1)
+			u.stepMatrixGradient(ws, y, t, lp, gB)
 		}
 		mat.Mul(ws.z, 1, rbar, kernel.NoTrans, u.B, kernel.Trans, 0)
-		gwBar := ws.t2
-		for s := range N {
-			gw, vw, gxp := sc.gw[s], sc.vw[s], sc.gxp[s]
-			sq := math.Sqrt(gw)
-			c := lp.Step / (sq * vw * gxp)
-			gg := lp.Gain * sq
-			zs, ms, ps, ys := ws.z.Row(s), ws.m[t].Row(s), ws.p[t].Row(s), y.Row(s)
-			var ybs []float64
-			if ybar != nil {
-				ybs = ybar.Row(s)
-			}
-			var cbar float64
-			for i, z := range zs {
-				cbar += z * ys[i] * ms[i]
-			}
-			g[ParamStep] += cbar * c
-			cb := cbar * c
-			gwb := -cb / (2 * gw)
-			vwb := -cb / vw
-			gxb := gxpBar[s] - cb/gxp
-			// gamma_x' = 1/v_w - gamma_w; v_w = (S_w + d - n)/(gamma_w d).
-			vwb -= gxb / (vw * vw)
-			gwb -= gxb
-			swb := vwb / (gw * fd)
-			gwb -= vwb * vw / gw
-			// a = g y p, m = y h(a), S_w = sum TV(a).
-			var gb float64
-			for i, z := range zs {
-				yi, pi := ys[i], ps[i]
-				a := gg * yi * pi
-				h := ms[i]
-				hp := -h * (a + h)
-				tvp := -(hp*(a+h) + h*(1+hp))
-				ab := c*z*yi*hp + swb*tvp
-				gb += ab * yi * pi
-				zs[i] = gg * ab * yi // pbar
-				if ybs != nil {
-					ybs[i] += c*z*h + ab*gg*pi
-				}
-			}
-			g[ParamGain] += gb * gg
-			gwb += gb * gg / (2 * gw)
-			gwBar[s] = gwb
-		}
+		u.outputBackward(ws, y, t, lp, g, ybar)
 		if t == 0 {
 			break // q = 0 in the first layer
 		}
@@ -492,28 +463,138 @@ func (u *UnrolledVAMP) backward(ws *UnrolledWorkspace, y *mat.Dense[float64], gr
 			mat.Mul(gB, 1, ws.z, kernel.Trans, ws.q[t], kernel.NoTrans, 1) // p = B q
 		}
 		mat.Mul(rbar, 1, ws.z, kernel.NoTrans, u.B, kernel.NoTrans, 1) // rbar is now qbar
-		for s := range N {
-			vx, gx, gw := sc.vxIn[s], sc.gxIn[s], sc.gw[s]
-			al := lp.Alpha / (vx * gw)
-			be := lp.Beta * gx / gw
-			qb, xs, rs, xb := rbar.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s), xbar.Row(s)
-			var ab, bb float64
-			for i, v := range qb {
-				ab += v * xs[i]
-				bb -= v * rs[i]
-				xb[i] = al * v
-				qb[i] = -be * v
-			}
-			g[ParamAlpha] += ab * al
-			g[ParamBeta] += bb * be
-			gwb := gwBar[s] - ab*al/gw - bb*be/gw
-			vxb := -ab * al / vx
-			gxb := bb * lp.Beta / gw
-			if sc.fw[s] {
-				vxb -= gwb / (vx * vx)
-				gxb -= gwb
-			}
-			ws.vbar[s], ws.gbar[s] = vxb, gxb
+		u.messageBackward(ws, t, N, lp, g)
+	}
+}
+
+// denoiserBackward reverses the prior module of layer t, x_hat = eta(r; tau),
+// v_x = max(<Var>, floor), tau = Tf/gamma_x' and the outgoing
+// gamma_x = 1/tau = gamma_x'/Tf (THEORY.md 7.2, guards 8.1): given xbar and
+// the adjoints vbar, gbar of the outgoing v_x and gamma_x it adds dL/dr into rbar and dL/dlog Tf into
+// g[ParamTau], and sets ws.t1 to dL/dgamma_x' per signal.
+func (u *UnrolledVAMP) denoiserBackward(ws *UnrolledWorkspace, t, N int, lp LayerParams, g []float64) {
+	sc, fd := ws.sc[t], float64(u.B.Cols)
+	gxpBar := ws.t1
+	for s := range N {
+		gxp := sc.gxp[s]
+		tau := lp.Tau / gxp
+		k := 0.0
+		if sc.fv[s] {
+			k = ws.vbar[s] / fd
 		}
+		xb, rb := ws.xbar.Row(s), ws.rbar.Row(s)
+		er, et, vt, vr := ws.etaR[t].Row(s), ws.etaT[t].Row(s), ws.varT[t].Row(s), ws.varR[t].Row(s)
+		var tb float64
+		for i, v := range xb {
+			rb[i] += v*er[i] + k*vr[i]
+			tb += v*et[i] + k*vt[i]
+		}
+		// gamma_x'' = gamma_x'/Tf and tau = Tf/gamma_x'.
+		g[ParamTau] += -ws.gbar[s]*gxp/lp.Tau + tb*tau
+		gxpBar[s] = ws.gbar[s]/lp.Tau - tb*tau/gxp
+	}
+}
+
+// stepMatrixGradient adds into gB the encoder gradient (c m)^T rbar of the
+// product r = q + c B^T m of layer t, with m = y h(a) and
+// c = C/(sqrt(gamma_w) v_w gamma_x') (THEORY.md 7.2); c m goes through ws.zc.
+func (u *UnrolledVAMP) stepMatrixGradient(ws *UnrolledWorkspace, y *mat.Dense[float64], t int, lp LayerParams, gB *mat.Dense[float64]) {
+	sc := ws.sc[t]
+	for s := range y.Rows {
+		c := lp.Step / (math.Sqrt(sc.gw[s]) * sc.vw[s] * sc.gxp[s])
+		zc, ys, hs := ws.zc.Row(s), y.Row(s), ws.m[t].Row(s)
+		for i, h := range hs {
+			zc[i] = c * ys[i] * h
+		}
+	}
+	mat.Mul(gB, 1, ws.zc, kernel.Trans, ws.rbar, kernel.NoTrans, 1)
+}
+
+// outputBackward reverses the output module of layer t (THEORY.md 7.2):
+// from z = B rbar (ws.z) and gamma_x'bar (ws.t1) through
+// c = C/(sqrt(gamma_w) v_w gamma_x'), gamma_x' = 1/v_w - gamma_w,
+// v_w = (S_w + d - n)/(gamma_w d), a = g y p, m = y h(a), S_w = sum TV(a),
+// g = G sqrt(gamma_w), with h'(a) = -h(a)(a + h(a)). It adds dL/dlog C and
+// dL/dlog G into g, dL/dy into ybar (if non-nil), overwrites ws.z with
+// pbar = dL/dp and sets ws.t2 to dL/dgamma_w per signal.
+func (u *UnrolledVAMP) outputBackward(ws *UnrolledWorkspace, y *mat.Dense[float64], t int, lp LayerParams, g []float64, ybar *mat.Dense[float64]) {
+	sc, fd := ws.sc[t], float64(u.B.Cols)
+	gxpBar, gwBar := ws.t1, ws.t2
+	for s := range y.Rows {
+		gw, vw, gxp := sc.gw[s], sc.vw[s], sc.gxp[s]
+		sq := math.Sqrt(gw)
+		c := lp.Step / (sq * vw * gxp)
+		gg := lp.Gain * sq
+		zs, ms, ps, ys := ws.z.Row(s), ws.m[t].Row(s), ws.p[t].Row(s), y.Row(s)
+		var ybs []float64
+		if ybar != nil {
+			ybs = ybar.Row(s)
+		}
+		var cbar float64
+		for i, z := range zs {
+			cbar += z * ys[i] * ms[i]
+		}
+		g[ParamStep] += cbar * c
+		cb := cbar * c
+		gwb := -cb / (2 * gw)
+		vwb := -cb / vw
+		gxb := gxpBar[s] - cb/gxp
+		// gamma_x' = 1/v_w - gamma_w; v_w = (S_w + d - n)/(gamma_w d).
+		vwb -= gxb / (vw * vw)
+		gwb -= gxb
+		swb := vwb / (gw * fd)
+		gwb -= vwb * vw / gw
+		// a = g y p, m = y h(a), S_w = sum TV(a).
+		var gb float64
+		for i, z := range zs {
+			yi, pi := ys[i], ps[i]
+			a := gg * yi * pi
+			h := ms[i]
+			hp := -h * (a + h)
+			tvp := -(hp*(a+h) + h*(1+hp))
+			ab := c*z*yi*hp + swb*tvp
+			gb += ab * yi * pi
+			zs[i] = gg * ab * yi // pbar
+			if ybs != nil {
+				ybs[i] += c*z*h + ab*gg*pi
+			}
+		}
+		g[ParamGain] += gb * gg
+		gwb += gb * gg / (2 * gw)
+		gwBar[s] = gwb
+	}
+}
+
+// messageBackward reverses the extrinsic message of layer t >= 1,
+// q = alpha x_hat - beta r with alpha = A/(v_x gamma_w),
+// beta = Bf gamma_x/gamma_w and gamma_w = max(1/v_x - gamma_x, floor)
+// (THEORY.md 7.2, 8.1): from qbar (in ws.rbar) and gamma_wbar (ws.t2) it
+// adds dL/dlog A and dL/dlog Bf into g, sets xbar and rbar to the adjoints
+// of the previous layer's x_hat and r, and vbar, gbar to those of its
+// outgoing v_x and gamma_x = 1/tau.
+func (u *UnrolledVAMP) messageBackward(ws *UnrolledWorkspace, t, N int, lp LayerParams, g []float64) {
+	sc, gwBar := ws.sc[t], ws.t2
+	for s := range N {
+		vx, gx, gw := sc.vxIn[s], sc.gxIn[s], sc.gw[s]
+		al := lp.Alpha / (vx * gw)
+		be := lp.Beta * gx / gw
+		qb, xs, rs, xb := ws.rbar.Row(s), ws.xh[t-1].Row(s), ws.r[t-1].Row(s), ws.xbar.Row(s)
+		var ab, bb float64
+		for i, v := range qb {
+			ab += v * xs[i]
+			bb -= v * rs[i]
+			xb[i] = al * v
+			qb[i] = -be * v
+		}
+		g[ParamAlpha] += ab * al
+		g[ParamBeta] += bb * be
+		gwb := gwBar[s] - ab*al/gw - bb*be/gw
+		vxb := -ab * al / vx
+		gxb := bb * lp.Beta / gw
+		if sc.fw[s] {
+			vxb -= gwb / (vx * vx)
+			gxb -= gwb
+		}
+		ws.vbar[s], ws.gbar[s] = vxb, gxb
 	}
 }

@@ -264,27 +264,49 @@ const rhoClip = 1 - 1e-12
 
 // AddMask adds weight x (L_a, C, M, dL/dB) for the support supp with
 // variance 1/act on the support, at the current (A, B); Reset must have
-// been called after the last change of A.
+// been called after the last change of A. It allocates nothing.
 func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act, weight float64) {
-	n, d, s := g.n, float64(g.d), len(supp)
-	sigma := 1 / act
-	c2pi := 2 / math.Pi
-	sq2pi := math.Sqrt(c2pi)
+	n, s := g.n, len(supp)
 	if s == 0 {
-		// x = 0: every code bit is sign(0) = +1, so C = 1 1^T and M = 0.
-		var t float64
-		for _, v := range g.gram.Data[:n*n] {
-			t += v
-		}
-		g.Loss += weight * t / d
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				g.C.Data[i*n+j] += weight
-			}
-		}
+		g.addEmptyMask(weight)
 		return
 	}
+	sigma := 1 / act
 	full := s == g.d // every coordinate active (Gaussian data): B_S = B
+	bs, at := g.gatherSupport(m, supp, full)
+	// K = sigma B_S B_S^T (symmetric: kernel.Syrk), k_i^-1/2.
+	kernel.Syrk(kernel.NoTrans, n, s, sigma, bs.Data, bs.Stride, 0, g.k.Data, g.k.Stride)
+	for i := 0; i < n; i++ {
+		g.kinv[i] = 1 / math.Sqrt(g.k.At(i, i))
+	}
+	loss := g.addLinearTerms(bs, at, supp, full, sigma, weight)
+	loss = g.addArcsinTerms(loss, weight)
+	g.Loss += weight * loss / float64(g.d)
+	g.addHGradient(bs, supp, full, sigma, weight)
+}
+
+// addEmptyMask adds weight x (L_a, C) for the empty support: x = 0, every
+// code bit is sign(0) = +1, so C = 1 1^T, M = 0, dL/dB = 0 and
+// L_a = (1/d) sum G (THEORY.md 2.1).
+func (g *PopulationGrad) addEmptyMask(weight float64) {
+	n := g.n
+	var t float64
+	for _, v := range g.gram.Data[:n*n] {
+		t += v
+	}
+	g.Loss += weight * t / float64(g.d)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			g.C.Data[i*n+j] += weight
+		}
+	}
+}
+
+// gatherSupport sets the compact n x |a| views of B_S and (A^T)_S (B itself
+// for a full support) and of the H B_S workspace, copying the support
+// columns, and returns the views of B_S and (A^T)_S.
+func (g *PopulationGrad) gatherSupport(m *model.Autoencoder[float64], supp []int, full bool) (bs, at *mat.Dense[float64]) {
+	n, s := g.n, len(supp)
 	if full {
 		g.bsv = mat.Dense[float64]{Rows: n, Cols: s, Stride: m.B.Stride, Data: m.B.Data}
 	} else {
@@ -292,7 +314,7 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 	}
 	g.atv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.at.Data[:n*s]}
 	g.hbv = mat.Dense[float64]{Rows: n, Cols: s, Stride: s, Data: g.hb.Data[:n*s]}
-	bs, at := &g.bsv, &g.atv
+	bs, at = &g.bsv, &g.atv
 	if !full {
 		for i := 0; i < n; i++ {
 			brow, bsr := m.B.Row(i), bs.Row(i)
@@ -302,14 +324,19 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 		}
 	}
 	gatherT(at, m.A, supp, full)
-	// K = sigma B_S B_S^T (symmetric: kernel.Syrk), k_i^-1/2.
-	kernel.Syrk(kernel.NoTrans, n, s, sigma, bs.Data, bs.Stride, 0, g.k.Data, g.k.Stride)
-	for i := 0; i < n; i++ {
-		g.kinv[i] = 1 / math.Sqrt(g.k.At(i, i))
-	}
-	// Loss: tr S - 2 tr(A M) + sum G o C; alpha_i = sigma A^T_i . b_i on the support.
-	loss := float64(s) * sigma
-	for i := 0; i < n; i++ {
+	return bs, at
+}
+
+// addLinearTerms returns tr S - 2 tr(A M) (the first two terms of d L_a) with
+// M = sqrt(2/pi) D B S, and adds weight x M and the gradient of the
+// -2 tr(A M)/d term, -(2/d) sqrt(2/pi) [D A^T S - diag(alpha k^-3/2) B S]
+// with alpha_i = sigma A^T_i . b_i on the support (THEORY.md 2.1, 2.2).
+// It needs g.kinv = k^-1/2.
+func (g *PopulationGrad) addLinearTerms(bs, at *mat.Dense[float64], supp []int, full bool, sigma, weight float64) float64 {
+	d := float64(g.d)
+	sq2pi := math.Sqrt(2 / math.Pi)
+	loss := float64(len(supp)) * sigma
+	for i := 0; i < g.n; i++ {
 		atr, bsr := at.Row(i), bs.Row(i)
 		alpha := sigma * dot(atr, bsr)
 		loss -= 2 * sq2pi * g.kinv[i] * alpha
@@ -318,32 +345,55 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 		gr, mr := g.GradB.Row(i), g.M.Row(i)
 		cg, cm := weight/d*(-2*sq2pi*sigma), weight*sq2pi*g.kinv[i]*sigma
 		if full {
-			for c := range atr {
-				gr[c] += cg * (g.kinv[i]*atr[c] - a32*bsr[c])
-				mr[c] += cm * bsr[c]
-			}
-			continue
-		}
-		for c, j := range supp {
-			gr[j] += cg * (g.kinv[i]*atr[c] - a32*bsr[c])
-			mr[j] += cm * bsr[c]
+			addLinearRow(gr, mr, atr, bsr, g.kinv[i], a32, cg, cm)
+		} else {
+			addLinearRowSupport(gr, mr, atr, bsr, supp, g.kinv[i], a32, cg, cm)
 		}
 	}
-	// R, C, and the H~ - diag(h) matrix, a whole row at a time (one fused
-	// arcsin and (1-rho^2)^-1/2 per entry, kernel.AsinInvSqrt1mSq): R, C and
-	// H are symmetric, but computing both triangles costs less than writing
-	// one triangle's mirror image column by column. K and G are exactly
-	// symmetric (kernel.Syrk) and rho_ij = K_ij (k_i^-1/2 k_j^-1/2) is formed
-	// symmetrically, so R, C and H come out exactly symmetric. The diagonal
-	// (R_ii = 1, C_ii = 1) is excluded from the row pass (rho_ii set to 0)
-	// and added after it.
+	return loss
+}
+
+// addLinearRow adds row i of the linear terms for a full support:
+// gr_c += cg (k_i^-1/2 (A^T)_ic - alpha_i k_i^-3/2 B_ic) and mr_c += cm B_ic,
+// with ki = k_i^-1/2 and a32 = alpha_i k_i^-3/2 (see addLinearTerms).
+func addLinearRow(gr, mr, atr, bsr []float64, ki, a32, cg, cm float64) {
+	gr, mr, bsr = gr[:len(atr)], mr[:len(atr)], bsr[:len(atr)]
+	for c := range atr {
+		gr[c] += cg * (ki*atr[c] - a32*bsr[c])
+		mr[c] += cm * bsr[c]
+	}
+}
+
+// addLinearRowSupport is addLinearRow with the compact column c of the
+// support scattered to column supp[c] of gr and mr.
+func addLinearRowSupport(gr, mr, atr, bsr []float64, supp []int, ki, a32, cg, cm float64) {
+	atr, bsr = atr[:len(supp)], bsr[:len(supp)]
+	for c, j := range supp {
+		gr[j] += cg * (ki*atr[c] - a32*bsr[c])
+		mr[j] += cm * bsr[c]
+	}
+}
+
+// addArcsinTerms adds sum G o C (C = (2/pi) arcsin R, C_ii = 1) to loss and
+// returns it, adds weight x C into g.C and sets g.h to H~ - diag(h) with
+// H~ = (2/pi) G o (1 - R o R)^-1/2 scaled by D on both sides and
+// h_i = sum_j H_ij R_ij / k_i (THEORY.md 2.1, 2.2; R clipped, 2.3).
+//
+// It works a whole row at a time (one fused arcsin and (1-rho^2)^-1/2 per
+// entry, kernel.AsinInvSqrt1mSq): R, C and H are symmetric, but computing
+// both triangles costs less than writing one triangle's mirror image column
+// by column. K and G are exactly symmetric (kernel.Syrk) and
+// rho_ij = K_ij (k_i^-1/2 k_j^-1/2) is formed symmetrically, so R, C and H
+// come out exactly symmetric. The diagonal (R_ii = 1, C_ii = 1) is excluded
+// from the row pass (rho_ii set to 0) and added after it.
+func (g *PopulationGrad) addArcsinTerms(loss, weight float64) float64 {
+	n := g.n
+	c2pi := 2 / math.Pi
 	for i := 0; i < n; i++ {
 		kr, gr, hr, cr := g.k.Row(i), g.gram.Row(i), g.h.Row(i), g.C.Row(i)
 		ki := g.kinv[i]
 		rho, as, inv, kinv := g.rho[:n], g.as[:n], g.inv[:n], g.kinv[:n]
-		for j := range rho {
-			rho[j] = max(-rhoClip, min(rhoClip, kr[j]*(ki*kinv[j])))
-		}
+		rowCorrelation(rho, kr, kinv, ki)
 		rho[i] = 0
 		kernel.AsinInvSqrt1mSq(as, inv, rho)
 		var hs, ls float64
@@ -359,16 +409,31 @@ func (g *PopulationGrad) AddMask(m *model.Autoencoder[float64], supp []int, act,
 		loss += ls + gr[i]
 		hr[i] = -hs * ki * ki
 	}
-	g.Loss += weight * loss / d
-	// + (2/d) sigma (H~ - diag h) B_S, scattered to the support columns
-	// (added in place for a full support).
+	return loss
+}
+
+// rowCorrelation sets rho_j = K_ij (k_i^-1/2 k_j^-1/2), one row of R, from
+// the row kr of K, kinv = k^-1/2 and ki = k_i^-1/2, clipped to |rho_j| <=
+// rhoClip (THEORY.md 2.1, 2.3).
+func rowCorrelation(rho, kr, kinv []float64, ki float64) {
+	kr, kinv = kr[:len(rho)], kinv[:len(rho)]
+	for j := range rho {
+		rho[j] = max(-rhoClip, min(rhoClip, kr[j]*(ki*kinv[j])))
+	}
+}
+
+// addHGradient adds weight x (2/d) sigma (H~ - diag h) B_S, the gradient of
+// the tr(A C A^T)/d term (THEORY.md 2.2), to g.GradB: in place for a full
+// support, else through g.hbv and scattered to the support columns.
+func (g *PopulationGrad) addHGradient(bs *mat.Dense[float64], supp []int, full bool, sigma, weight float64) {
+	d := float64(g.d)
 	if full {
 		mat.Mul(g.GradB, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 1)
 		return
 	}
 	hb := &g.hbv
 	mat.Mul(hb, 2*sigma/d*weight, g.h, kernel.NoTrans, bs, kernel.NoTrans, 0)
-	for i := 0; i < n; i++ {
+	for i := 0; i < g.n; i++ {
 		gr, hr := g.GradB.Row(i), hb.Row(i)
 		for c, j := range supp {
 			gr[j] += hr[c]

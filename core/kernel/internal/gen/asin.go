@@ -250,7 +250,6 @@ func asinKernel(v isa, e elem, withInv bool, k asinConsts) {
 	one, hi := v.vec(), v.vec()
 	VMOVUPD(k.one, one)
 	VMOVUPD(k.hi, hi)
-	var bigK Op // w > 1/2, AVX-512
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
@@ -260,34 +259,79 @@ func asinKernel(v isa, e elem, withInv bool, k asinConsts) {
 	} else {
 		VMOVUPD(Mem{Base: src}, x)
 	}
-	w := v.vec()
+	w, z, sel := asinReduce(v, k, andp, one, x)
+	r := asinPolynomial(v, k, hi, w, z, sel)
+	// copysign(r, x)
+	sg := v.vec()
+	andp(k.sign, x, sg)
+	orp(sg, r, r)
+	storeNarrow(v, e, r, as)
+	if withInv {
+		invSqrt1mSq(v, e, one, x, inv)
+		ADDQ(U8(lanes*e.size), inv)
+	}
+	ADDQ(U8(lanes*e.size), as)
+	ADDQ(U8(lanes*e.size), src)
+	SUBQ(U8(lanes), n)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// asinSelect is the per-lane choice of asinTwin's big-argument branch
+// (w > 1/2): an opmask on AVX-512, a mask vector on AVX2.
+type asinSelect struct {
+	k    Op         // AVX-512
+	mask VecVirtual // AVX2
+}
+
+// blend emits dst = big where the lane is big, small elsewhere.
+func (s asinSelect) blend(v isa, big, small, dst VecVirtual) {
+	if v.bytes == 64 {
+		if dst != small {
+			VMOVAPD(small, dst)
+		}
+		VMOVAPD(big, s.k, dst)
+		return
+	}
+	VBLENDVPD(s.mask, big, small, dst)
+}
+
+// asinReduce emits the argument reduction of asinTwin on x (float64
+// lanes): w = |x|, big = w > 1/2, z = big ? (1-w)/2 : w^2 and then
+// w = big ? sqrt(z) : w (andp is the bitwise and of the ISA).
+func asinReduce(v isa, k asinConsts, andp func(...Op), one, x VecVirtual) (w, z VecVirtual, sel asinSelect) {
+	w = v.vec()
 	andp(k.abs, x, w) // w = |x|
 	// z = big ? (1-w)/2 : w^2
 	zs, zb := v.vec(), v.vec()
 	VMULPD(w, w, zs)
 	VSUBPD(w, one, zb) // 1 - w
 	VMULPD(k.half, zb, zb)
-	z := v.vec()
-	var mask VecVirtual
+	z = v.vec()
 	if v.bytes == 64 {
 		kr := K()
 		VCMPPD(U8(0x1e), k.half, w, kr) // w > 1/2, ordered (GT_OQ)
-		bigK = kr
-		VMOVAPD(zs, z)
-		VMOVAPD(zb, kr, z)
+		sel.k = kr
 	} else {
-		mask = v.vec()
-		VCMPPD(U8(0x1e), k.half, w, mask)
-		VBLENDVPD(mask, zb, zs, z)
+		sel.mask = v.vec()
+		VCMPPD(U8(0x1e), k.half, w, sel.mask)
 	}
+	sel.blend(v, zb, zs, z)
 	// s = sqrt(z); w' = big ? s : w
 	s := v.vec()
 	VSQRTPD(z, s)
-	if v.bytes == 64 {
-		VMOVAPD(s, bigK, w)
-	} else {
-		VBLENDVPD(mask, s, w, w)
-	}
+	sel.blend(v, s, w, w)
+	return w, z, sel
+}
+
+// asinPolynomial emits asinTwin after the reduction: zg = z g(z) (Horner
+// over the minimax coefficients), r = fma(w, zg, w) for small lanes and,
+// for big ones, s2 = 2w, q = fma(s2, zg, -pio2Lo), h = pio2Hi - s2 with its
+// exact error e = (pio2Hi - h) - s2 (Fast2Sum, pio2Hi > s2) and
+// r = h + (e - q). It returns r (not yet signed).
+func asinPolynomial(v isa, k asinConsts, hi, w, z VecVirtual, sel asinSelect) VecVirtual {
 	// g(z) by Horner, zg = z g.
 	acc := v.vec()
 	VMOVUPD(k.coef[len(k.coef)-1], acc)
@@ -299,9 +343,7 @@ func asinKernel(v isa, e elem, withInv bool, k asinConsts) {
 	rs := v.vec()
 	VMOVAPD(w, rs)
 	VFMADD231PD(acc, w, rs) // rs = w*zg + w
-	// big: s2 = 2w; q = fma(s2, zg, -pio2Lo); h = pio2Hi - s2 and its
-	// exact error e = (pio2Hi - h) - s2 (Fast2Sum, pio2Hi > s2);
-	// r = h + (e - q)
+	// big
 	s2, q, h, ee, rb := v.vec(), v.vec(), v.vec(), v.vec(), v.vec()
 	VADDPD(w, w, s2)
 	VMOVUPD(k.negLo, q)
@@ -311,48 +353,36 @@ func asinKernel(v isa, e elem, withInv bool, k asinConsts) {
 	VSUBPD(s2, ee, ee)      // e
 	VSUBPD(q, ee, ee)       // e - q
 	VADDPD(ee, h, rb)
-	r := rs
-	if v.bytes == 64 {
-		VMOVAPD(rb, bigK, r)
-	} else {
-		VBLENDVPD(mask, rb, rs, r)
-	}
-	// copysign(r, x)
-	sg := v.vec()
-	andp(k.sign, x, sg)
-	orp(sg, r, r)
-	store := func(val VecVirtual, dst Register) {
-		if e.size == 4 {
-			if v.bytes == 64 {
-				h := YMM()
-				VCVTPD2PS(val, h)
-				VMOVUPS(h, Mem{Base: dst})
-			} else {
-				h := XMM()
-				VCVTPD2PSY(val, h)
-				VMOVUPS(h, Mem{Base: dst})
-			}
-			return
-		}
+	sel.blend(v, rb, rs, rs)
+	return rs
+}
+
+// invSqrt1mSq emits inv = 1/sqrt((1-x)(1+x)) for the float64 lanes x and
+// stores it at dst.
+func invSqrt1mSq(v isa, e elem, one, x VecVirtual, dst Register) {
+	a, b := v.vec(), v.vec()
+	VSUBPD(x, one, a)
+	VADDPD(x, one, b)
+	VMULPD(b, a, a)
+	VSQRTPD(a, a)
+	VDIVPD(a, one, b)
+	storeNarrow(v, e, b, dst)
+}
+
+// storeNarrow stores the float64 lanes val at dst as elements of e
+// (float32: rounded once by VCVTPD2PS).
+func storeNarrow(v isa, e elem, val VecVirtual, dst Register) {
+	if e.size == 8 {
 		VMOVUPD(val, Mem{Base: dst})
+		return
 	}
-	store(r, as)
-	if withInv {
-		// inv = 1 / sqrt((1-x)(1+x))
-		a, b := v.vec(), v.vec()
-		VSUBPD(x, one, a)
-		VADDPD(x, one, b)
-		VMULPD(b, a, a)
-		VSQRTPD(a, a)
-		VDIVPD(a, one, b)
-		store(b, inv)
-		ADDQ(U8(lanes*e.size), inv)
+	if v.bytes == 64 {
+		h := YMM()
+		VCVTPD2PS(val, h)
+		VMOVUPS(h, Mem{Base: dst})
+		return
 	}
-	ADDQ(U8(lanes*e.size), as)
-	ADDQ(U8(lanes*e.size), src)
-	SUBQ(U8(lanes), n)
-	JNZ(LabelRef(name + "_loop"))
-	Label(name + "_done")
-	VZEROUPPER()
-	RET()
+	h := XMM()
+	VCVTPD2PSY(val, h)
+	VMOVUPS(h, Mem{Base: dst})
 }

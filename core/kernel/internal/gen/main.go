@@ -95,60 +95,95 @@ func gemmMicro(v isa, e elem, mr, nv int) {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s is the %dx%d %s micro-kernel for %s; see microKernel for the loop and microRef for its twin.", name, mr, nr, v.name, e.goType))
 	kc := Load(Param("kc"), GP64())
-	a := Load(Param("a"), GP64())
-	b := Load(Param("b"), GP64())
-	c := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(log2(e.size)), ldc) // row stride in bytes
+	m := &microTile{v: v, e: e, name: name, mr: mr, nv: nv, nr: nr, lanes: lanes}
+	m.a = Load(Param("a"), GP64())
+	m.b = Load(Param("b"), GP64())
+	m.c = Load(Param("c"), GP64())
+	m.ldc = Load(Param("ldc"), GP64())
+	SHLQ(U8(log2(e.size)), m.ldc) // row stride in bytes
+	m.prefetchC()
+	m.zeroAccumulators()
+	m.kLoops(kc)
+	m.store()
+}
 
-	// Warm the C tile's cache lines while the k loop runs.
+// microTile is the state of one gemmMicro while it is emitted: the shape
+// (mr x nr, nr = nv vectors of lanes elements), the pointer registers and
+// the accumulators acc[r][j], the B row bv[j] and the broadcast A element t.
+type microTile struct {
+	v                 isa
+	e                 elem
+	name              string
+	mr, nv, nr, lanes int
+	a, b, c, ldc      Register
+	acc               [][]VecVirtual
+	bv                []VecVirtual
+	t                 VecVirtual
+}
+
+// prefetchC warms the C tile's cache lines (first and last byte of each
+// row) while the k loop runs.
+func (m *microTile) prefetchC() {
 	cp := GP64()
-	MOVQ(c, cp)
-	for r := 0; r < mr; r++ {
+	MOVQ(m.c, cp)
+	for r := 0; r < m.mr; r++ {
 		PREFETCHT0(Mem{Base: cp})
-		PREFETCHT0(Mem{Base: cp, Disp: nr*e.size - 1})
-		ADDQ(ldc, cp)
+		PREFETCHT0(Mem{Base: cp, Disp: m.nr*m.e.size - 1})
+		ADDQ(m.ldc, cp)
 	}
+}
 
-	acc := make([][]VecVirtual, mr)
-	for r := range acc {
-		acc[r] = make([]VecVirtual, nv)
-		for j := range acc[r] {
-			acc[r][j] = v.vec()
-			if v.bytes == 64 {
-				VPXORD(acc[r][j], acc[r][j], acc[r][j])
+// zeroAccumulators allocates and zeroes acc and allocates bv and t.
+func (m *microTile) zeroAccumulators() {
+	m.acc = make([][]VecVirtual, m.mr)
+	for r := range m.acc {
+		m.acc[r] = make([]VecVirtual, m.nv)
+		for j := range m.acc[r] {
+			m.acc[r][j] = m.v.vec()
+			if m.v.bytes == 64 {
+				VPXORD(m.acc[r][j], m.acc[r][j], m.acc[r][j])
 			} else {
-				VXORPS(acc[r][j], acc[r][j], acc[r][j])
+				VXORPS(m.acc[r][j], m.acc[r][j], m.acc[r][j])
 			}
 		}
 	}
-	bv := make([]VecVirtual, nv)
-	for j := range bv {
-		bv[j] = v.vec()
+	m.bv = make([]VecVirtual, m.nv)
+	for j := range m.bv {
+		m.bv[j] = m.v.vec()
 	}
-	t := v.vec()
-	step := func(u int) {
-		for j := 0; j < nv; j++ {
-			e.movu(Mem{Base: b, Disp: (u*nr + j*lanes) * e.size}, bv[j])
-		}
-		for r := 0; r < mr; r++ {
-			e.broadcast(Mem{Base: a, Disp: (u*mr + r) * e.size}, t)
-			for j := 0; j < nv; j++ {
-				e.fmadd(bv[j], t, acc[r][j])
-			}
+	m.t = m.v.vec()
+}
+
+// step emits the rank-1 update of k step u of the current block:
+// acc[r][j] += a[u*mr+r] * b[u*nr + j*lanes ...] (FMA).
+func (m *microTile) step(u int) {
+	e := m.e
+	for j := 0; j < m.nv; j++ {
+		e.movu(Mem{Base: m.b, Disp: (u*m.nr + j*m.lanes) * e.size}, m.bv[j])
+	}
+	for r := 0; r < m.mr; r++ {
+		e.broadcast(Mem{Base: m.a, Disp: (u*m.mr + r) * e.size}, m.t)
+		for j := 0; j < m.nv; j++ {
+			e.fmadd(m.bv[j], m.t, m.acc[r][j])
 		}
 	}
+}
+
+// kLoops emits the k loop over kc steps: kc/4 iterations unrolled four
+// times, then the kc mod 4 remaining steps one at a time.
+func (m *microTile) kLoops(kc Register) {
 	const unroll = 4
+	name, e := m.name, m.e
 	n4 := GP64()
 	MOVQ(kc, n4)
 	SHRQ(U8(2), n4)
 	JZ(LabelRef(name + "_tail"))
 	Label(name + "_loop4")
 	for u := 0; u < unroll; u++ {
-		step(u)
+		m.step(u)
 	}
-	ADDQ(U32(unroll*mr*e.size), a)
-	ADDQ(U32(unroll*nr*e.size), b)
+	ADDQ(U32(unroll*m.mr*e.size), m.a)
+	ADDQ(U32(unroll*m.nr*e.size), m.b)
 	DECQ(n4)
 	JNZ(LabelRef(name + "_loop4"))
 
@@ -156,15 +191,20 @@ func gemmMicro(v isa, e elem, mr, nv int) {
 	ANDQ(U8(unroll-1), kc)
 	JZ(LabelRef(name + "_store"))
 	Label(name + "_loop1")
-	step(0)
-	ADDQ(U32(mr*e.size), a)
-	ADDQ(U32(nr*e.size), b)
+	m.step(0)
+	ADDQ(U32(m.mr*e.size), m.a)
+	ADDQ(U32(m.nr*e.size), m.b)
 	DECQ(kc)
 	JNZ(LabelRef(name + "_loop1"))
+}
 
+// store emits the write of the tile: c = acc if beta == 0 (C not read),
+// else c = acc + beta c (FMA). beta == 0 (either sign) exactly when its
+// bits shifted left by one are zero; NaN is not zero, so C is read then, as
+// in the twin.
+func (m *microTile) store() {
+	v, e, name := m.v, m.e, m.name
 	Label(name + "_store")
-	// beta == 0 (either sign) exactly when its bits shifted left by one are
-	// zero; NaN is not zero, so C is read then, as in the twin.
 	betaRef, err := Param("beta").Resolve()
 	if err != nil {
 		panic(err)
@@ -180,27 +220,26 @@ func gemmMicro(v isa, e elem, mr, nv int) {
 		SHLQ(U8(1), bits)
 	}
 	JNZ(LabelRef(name + "_beta"))
-	for r := 0; r < mr; r++ {
-		for j := 0; j < nv; j++ {
-			e.movu(acc[r][j], Mem{Base: c, Disp: j * v.bytes})
-		}
-		if r < mr-1 {
-			ADDQ(ldc, c)
-		}
-	}
-	VZEROUPPER()
-	RET()
+	m.storeRows(func(acc VecVirtual, dst Mem) { e.movu(acc, dst) })
 
 	Label(name + "_beta")
 	vb := v.vec()
 	e.broadcast(betaAddr, vb)
-	for r := 0; r < mr; r++ {
-		for j := 0; j < nv; j++ {
-			e.fmadd(Mem{Base: c, Disp: j * v.bytes}, vb, acc[r][j])
-			e.movu(acc[r][j], Mem{Base: c, Disp: j * v.bytes})
+	m.storeRows(func(acc VecVirtual, dst Mem) {
+		e.fmadd(dst, vb, acc)
+		e.movu(acc, dst)
+	})
+}
+
+// storeRows emits put(acc[r][j], C row r vector j) for every row and
+// vector, advancing c by ldc per row, then returns from the kernel.
+func (m *microTile) storeRows(put func(acc VecVirtual, dst Mem)) {
+	for r := 0; r < m.mr; r++ {
+		for j := 0; j < m.nv; j++ {
+			put(m.acc[r][j], Mem{Base: m.c, Disp: j * m.v.bytes})
 		}
-		if r < mr-1 {
-			ADDQ(ldc, c)
+		if r < m.mr-1 {
+			ADDQ(m.ldc, m.c)
 		}
 	}
 	VZEROUPPER()
