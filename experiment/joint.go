@@ -70,7 +70,7 @@ func JointSmoke() JointConfig {
 }
 
 var jointExperiment = define(parts[JointConfig, JointCell, []JointCell]{
-	name: "joint", summary: "encoder and nonlinear decoder trained together against the Haar encoder and the predictions", weight: 360,
+	name: "joint", summary: "encoder and nonlinear decoder trained together against the Haar encoder and the predictions", weight: 700,
 	config: scaled(JointDefaults, JointPaper, JointSmoke),
 	banner: func(c JointConfig) string {
 		return fmt.Sprintf("joint training of encoder and shallow/unrolled decoders, d = %d, %d priors x %d rates x %d seeds", c.Dim, len(c.Priors), len(c.Rates), c.Seeds)
