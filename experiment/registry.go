@@ -210,8 +210,15 @@ func Reproduce(ctx context.Context, o ReproduceOptions) error {
 		return err
 	}
 	defer unlock()
+	return o.writeAll(ctx, es, Compute)
+}
+
+// writeAll runs (Compute) or gathers from the caches (Offline) each of es,
+// writes its outputs and records o.Info as their producer, then assembles
+// REPORT.md: the end of both a whole run and a merge.
+func (o ReproduceOptions) writeAll(ctx context.Context, es []Experiment, mode Mode) error {
 	for _, e := range es {
-		if err := e.exec(ctx, o.Scale, o.base(), nil, Compute, o.banner()); err != nil {
+		if err := e.exec(ctx, o.Scale, o.base(), nil, mode, o.banner()); err != nil {
 			return err
 		}
 		if err := writeProvenance(filepath.Join(o.Root(), e.Name), o.Info); err != nil {

@@ -196,15 +196,7 @@ func Merge(o MergeOptions) error {
 	if len(missing) > 0 {
 		return missingCells(missing, count)
 	}
-	for _, e := range es {
-		if err := e.exec(context.Background(), o.Scale, o.base(), nil, Offline, o.banner()); err != nil {
-			return err
-		}
-		if err := writeProvenance(filepath.Join(o.Root(), e.Name), o.Info); err != nil {
-			return err
-		}
-	}
-	return AssembleReport(o.Root())
+	return o.writeAll(context.Background(), es, Offline)
 }
 
 // missingCells reports missing cells grouped by the shard that owns them.

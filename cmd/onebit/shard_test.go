@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seed05b1c944/onebit/experiment"
 )
 
 // TestMain lets the test binary stand in for onebit in subprocesses
@@ -117,6 +119,19 @@ func TestShardsMergeToTheWholeRun(t *testing.T) {
 		t.Fatalf("merge: exit %d: %s", code, stderr)
 	}
 	sameTree(t, want, tree(t, filepath.Join(merged, "smoke")))
+	// The one thing that differs: each report credits its own command with
+	// every section.
+	for root, cmd := range map[string]string{whole: "onebit reproduce --scale smoke", merged: "onebit merge --scale smoke"} {
+		b, err := os.ReadFile(filepath.Join(root, "smoke", "REPORT.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := producedBy.FindAll(b, -1)
+		sections := ": " + strings.Join(experiment.Names(), ", ") + "."
+		if len(lines) != 1 || !bytes.HasPrefix(lines[0], []byte("Produced by `"+cmd)) || !bytes.HasSuffix(lines[0], []byte(sections)) {
+			t.Errorf("%s/smoke/REPORT.md credits %q, want one line crediting `%s ...` with%s", root, lines, cmd, sections)
+		}
+	}
 }
 
 func TestKilledShardResumes(t *testing.T) {
